@@ -1,0 +1,60 @@
+# tarn_module(NAME log DEPS base [LIBS ...] [TEST_LIBS ...])
+#   A module is a folder: its *.cc files (in subfolders too) make the static library tarn_<NAME>;
+#   its *_test.cc files make one GoogleTest binary <NAME>_test, registered with CTest (label
+#   "unit"); each *_fuzz.cc is a libFuzzer target under the fuzz preset and, in every other
+#   build, a test that replays the corpus folder beside it (<file>_corpus/). *_bench.cc files
+#   are Google Benchmark binaries. Headers are included as "<module>/<file>.h" from src/.
+function(tarn_module)
+  cmake_parse_arguments(ARG "" "NAME" "DEPS;LIBS;TEST_LIBS" ${ARGN})
+  file(GLOB_RECURSE all_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  set(lib_sources ${all_sources})
+  list(FILTER lib_sources EXCLUDE REGEX "(_test|_fuzz|_bench|_main)\\.cc$")
+  set(test_sources ${all_sources})
+  list(FILTER test_sources INCLUDE REGEX "_test\\.cc$")
+  set(fuzz_sources ${all_sources})
+  list(FILTER fuzz_sources INCLUDE REGEX "_fuzz\\.cc$")
+  set(bench_sources ${all_sources})
+  list(FILTER bench_sources INCLUDE REGEX "_bench\\.cc$")
+  list(TRANSFORM ARG_DEPS PREPEND tarn_ OUTPUT_VARIABLE deps)
+
+  if(lib_sources)
+    add_library(tarn_${ARG_NAME} STATIC ${lib_sources})
+    target_include_directories(tarn_${ARG_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(tarn_${ARG_NAME} PUBLIC ${deps} ${ARG_LIBS})
+  else()  # a header-only module
+    add_library(tarn_${ARG_NAME} INTERFACE)
+    target_include_directories(tarn_${ARG_NAME} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(tarn_${ARG_NAME} INTERFACE ${deps} ${ARG_LIBS})
+  endif()
+
+  if(test_sources AND NOT TARN_FUZZ)
+    add_executable(${ARG_NAME}_test ${test_sources})
+    target_link_libraries(${ARG_NAME}_test PRIVATE tarn_${ARG_NAME} ${ARG_TEST_LIBS}
+                          GTest::gmock GTest::gtest_main)
+    add_test(NAME ${ARG_NAME}_test COMMAND ${ARG_NAME}_test)
+    set_tests_properties(${ARG_NAME}_test PROPERTIES LABELS unit TIMEOUT 600)
+  endif()
+
+  foreach(fuzz_source ${fuzz_sources})
+    get_filename_component(fuzz_name ${fuzz_source} NAME_WE)
+    get_filename_component(fuzz_dir ${fuzz_source} DIRECTORY)
+    if(TARN_FUZZ)
+      add_executable(${fuzz_name} ${fuzz_source})
+      target_link_libraries(${fuzz_name} PRIVATE tarn_${ARG_NAME})
+      target_link_options(${fuzz_name} PRIVATE -fsanitize=fuzzer)
+    else()
+      add_executable(${fuzz_name}_replay ${fuzz_source} ${PROJECT_SOURCE_DIR}/src/base/fuzz_replay_main.cc)
+      target_link_libraries(${fuzz_name}_replay PRIVATE tarn_${ARG_NAME})
+      add_test(NAME ${fuzz_name}_replay COMMAND ${fuzz_name}_replay ${fuzz_dir}/${fuzz_name}_corpus)
+      set_tests_properties(${fuzz_name}_replay PROPERTIES LABELS unit TIMEOUT 300)
+    endif()
+  endforeach()
+
+  if(TARN_BENCH AND NOT TARN_FUZZ)
+    foreach(bench_source ${bench_sources})
+      get_filename_component(bench_name ${bench_source} NAME_WE)
+      add_executable(${bench_name} ${bench_source})
+      target_link_libraries(${bench_name} PRIVATE tarn_${ARG_NAME} benchmark::benchmark_main)
+    endforeach()
+  endif()
+endfunction()
