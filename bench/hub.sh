@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# The event-hub benchmark, side by side in one run: Tarn (Kafka protocol, driven by librdkafka),
+# Redis Streams and NATS JetStream, 1 KiB records (bench/README.md says what is measured).
+#
+#   bench/hub.sh                  full run, about 4 minutes: 3 repetitions, order A B C C B A A B C
+#   bench/hub.sh --quick          about 1 minute: 1 repetition, shorter cells
+#
+# Options:
+#   --systems tarn,redis,nats     which systems to run (default: all three)
+#   --reps N                      repetitions (default 3; --quick 1)
+#   --build-dir DIR               build there instead of the release preset's build/release
+#   --no-build                    use the binaries already in the build dir
+#   --out DIR                     results folder (default build/hub-bench/<UTC time>)
+#
+# Each server runs pinned to CPU 1 (taskset -c 1), the harness to CPU 0, on 127.0.0.1, with a
+# fresh data dir per cell, and is stopped by its PID. Every harness run has a wall-clock cap.
+# The fsync check runs each server once more under strace, with short cells, kept apart from
+# the timed runs. Output: <out>/results.jsonl (one JSON record per run) and <out>/report.txt.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+systems="tarn,redis,nats"
+reps=3
+reps_given=0
+quick=0
+build=1
+build_dir=""
+out=""
+while (($#)); do
+  case "$1" in
+    --quick) quick=1 ;;
+    --systems) systems="$2"; shift ;;
+    --reps) reps="$2"; reps_given=1; shift ;;
+    --build-dir) build_dir="$2"; shift ;;
+    --no-build) build=0 ;;
+    --out) out="$2"; shift ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "hub.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# Cell sizes. The throughput cell is bounded by its record count and by its cap, whichever
+# comes first; the latency cell sends for warm-up + measured seconds at the fixed rate.
+record_bytes=1024
+rate=10000
+if ((quick)); then
+  ((reps_given)) || reps=1
+  throughput_records=200000 throughput_cap=25
+  latency_seconds=5 latency_warmup=1
+else
+  throughput_records=500000 throughput_cap=40
+  latency_seconds=10 latency_warmup=1
+fi
+latency_cap=$((latency_warmup + latency_seconds + 15))
+check_records=100000 check_cap=30 check_seconds=3
+
+# --- build ---------------------------------------------------------------------------------
+if [[ -z "$build_dir" ]]; then
+  build_dir="$root/build/release"
+  ((build)) && { cmake --preset release >/dev/null && cmake --build --preset release --target tarn tarn-hub-bench; }
+else
+  ((build)) && { cmake --preset release -B "$build_dir" >/dev/null && cmake --build "$build_dir" --target tarn tarn-hub-bench; }
+fi
+bench="$build_dir/bench/tarn-hub-bench"
+tarn="$build_dir/src/app/tarn"
+[[ -x "$bench" ]] || { echo "hub.sh: no $bench (build it, or drop --no-build)" >&2; exit 1; }
+
+# --- what each system is, and what its ack guarantees ----------------------------------------
+declare -A client=([tarn]=kafka [redis]=redis [nats]=nats)
+declare -A level=([tarn]=D2 [redis]=D2 [nats]=D0)
+declare -A guarantee=(
+  [tarn]="acks=all; the log is fdatasync'd before the ack (group commit: one fdatasync covers every batch that arrived meanwhile)"
+  [redis]="appendonly yes, appendfsync always: the AOF is written and fdatasync'd before replies go out, once per event-loop pass (group commit)"
+  [nats]="nats-server $(nats-server --version 2>/dev/null | sed 's/.*v//') file storage: write() to the page cache only, no fsync before the ack (fsync every 2 min; sync_interval: always needs >= 2.10). An OS crash or power loss can lose acked messages"
+)
+declare -A needs=([tarn]="$tarn" [redis]=redis-server [nats]=nats-server)
+
+IFS=, read -r -a wanted <<<"$systems"
+run_systems=()
+for s in "${wanted[@]}"; do
+  if [[ -z "${client[$s]:-}" ]]; then echo "hub.sh: unknown system $s (tarn, redis, nats)" >&2; exit 2; fi
+  if ! command -v "${needs[$s]}" >/dev/null; then
+    echo "hub.sh: skipping $s: ${needs[$s]} not found" >&2
+    continue
+  fi
+  run_systems+=("$s")
+done
+((${#run_systems[@]})) || { echo "hub.sh: nothing to run" >&2; exit 1; }
+have_strace=1
+command -v strace >/dev/null || { have_strace=0; echo "hub.sh: strace not found: no fsync check (apt-get install strace)" >&2; }
+
+# --- folders, cleanup --------------------------------------------------------------------------
+out="${out:-$root/build/hub-bench/$(date -u +%Y%m%d-%H%M%S)}"
+mkdir -p "$out"
+results="$out/results.jsonl"
+: >"$results"
+work="$(mktemp -d "${TMPDIR:-/tmp}/tarn-hub-bench.XXXXXX")"
+server_pid=""
+wrapper_pid=""
+server_log=""
+
+stop_server() {
+  local pid="$server_pid"
+  [[ -n "$pid" ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if [[ -n "$wrapper_pid" ]]; then
+    for _ in $(seq 50); do kill -0 "$wrapper_pid" 2>/dev/null || break; sleep 0.1; done
+    wait "$wrapper_pid" 2>/dev/null || true
+  fi
+  [[ -n "$server_log" ]] && cp "$server_log" "$out/" 2>/dev/null
+  server_pid="" wrapper_pid="" server_log=""
+}
+cleanup() {
+  stop_server
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A port nothing listens on (random, checked; the server fails loudly on the rare race).
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 30000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+}
+
+wait_port() {  # port, seconds
+  local deadline=$((SECONDS + $2))
+  while ((SECONDS < deadline)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    kill -0 "${wrapper_pid:-$server_pid}" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_server SYSTEM [STRACE_LOG]: a fresh data dir, pinned to CPU 1; sets server_pid, port,
+# http_port. Under strace, only fsync and fdatasync stop the server (seccomp filter).
+start_server() {
+  local system="$1" strace_log="${2:-}"
+  local data="$work/$system-$((++cell_number))"
+  mkdir -p "$data"
+  server_log="$data.log"
+  port="$(free_port)"
+  http_port="$(free_port)"
+  local cmd
+  case "$system" in
+    tarn) cmd=("$tarn" serve --data-dir "$data" --kafka-addr "127.0.0.1:$port"
+                --http-addr "127.0.0.1:$http_port") ;;
+    redis) cmd=(redis-server --port "$port" --bind 127.0.0.1 --appendonly yes --appendfsync always
+                --save '' --dir "$data" --daemonize no) ;;
+    nats) cmd=(nats-server -js -sd "$data" -a 127.0.0.1 -p "$port") ;;
+  esac
+  if [[ -n "$strace_log" ]]; then
+    taskset -c 1 strace -f --seccomp-bpf -e trace=fsync,fdatasync -o "$strace_log" "${cmd[@]}" \
+      >"$data.log" 2>&1 &
+    wrapper_pid=$!
+  else
+    taskset -c 1 "${cmd[@]}" >"$data.log" 2>&1 &
+    server_pid=$!
+  fi
+  if ! wait_port "$port" 20; then
+    echo "hub.sh: $system did not start listening on $port; its log:" >&2
+    tail -n 20 "$data.log" >&2
+    if [[ -n "$wrapper_pid" ]]; then kill -TERM "$wrapper_pid" 2>/dev/null || true; wait "$wrapper_pid" 2>/dev/null || true; fi
+    [[ -n "$server_pid" ]] && { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
+    server_pid="" wrapper_pid="" server_log=""
+    return 1
+  fi
+  [[ -n "$wrapper_pid" ]] && server_pid="$(pgrep -P "$wrapper_pid" | head -n 1)"
+  return 0
+}
+
+# Tarn counts its fsyncs; when its metrics endpoint serves the counter, the timed runs read it.
+fsync_source() {
+  local system="$1"
+  if [[ "$system" == tarn ]] && command -v curl >/dev/null &&
+     curl -sf --max-time 2 "http://127.0.0.1:$http_port/metrics" | grep -q '^tarn_log_fsyncs_total'; then
+    echo "metrics:http://127.0.0.1:$http_port/metrics"
+  else
+    echo none
+  fi
+}
+
+# run_cell SYSTEM MODE CELL REP TOPIC FSYNCS [extra harness flags...]
+run_cell() {
+  local system="$1" mode="$2" cell="$3" rep="$4" topic="$5" fsyncs="$6"
+  shift 6
+  local cap
+  case "$mode/$cell" in
+    throughput/main) cap=$throughput_cap ;;
+    latency/main) cap=$latency_cap ;;
+    *) cap=$check_cap ;;
+  esac
+  local args=("$mode" --system "${client[$system]}" --label "$system" --addr "127.0.0.1:$port"
+              --topic "$topic" --record-bytes "$record_bytes" --max-seconds "$cap"
+              --level "${level[$system]}" --guarantee "${guarantee[$system]}" --rep "$rep"
+              --cell "$cell" --server-pid "$server_pid" --fsyncs "$fsyncs" --json-out "$results" "$@")
+  # The harness stops itself at the cap; timeout is the backstop if a client library hangs.
+  if ! timeout --signal=INT --kill-after=10 $((cap + 20)) taskset -c 0 "$bench" "${args[@]}"; then
+    echo "hub.sh: $system $mode ($cell, rep $rep) failed" >&2
+  fi
+}
+
+throughput_flags=(--records "$throughput_records" --warmup-records $((throughput_records / 10)))
+latency_flags=(--rate "$rate" --seconds "$latency_seconds" --warmup-seconds "$latency_warmup")
+
+echo "hub.sh: systems ${run_systems[*]}, $reps repetition(s), results in $out"
+echo "hub.sh: $(uptime)"
+load="$(cut -d' ' -f1 /proc/loadavg)"
+if awk -v l="$load" 'BEGIN { exit !(l > 1.0) }'; then
+  echo "hub.sh: WARNING: load average $load on $(nproc) CPUs: the machine is busy, figures will be noisy" >&2
+fi
+
+cell_number=0
+for ((rep = 1; rep <= reps; rep++)); do
+  order=("${run_systems[@]}")
+  if ((rep % 2 == 0)); then  # A B C, then C B A, ...
+    order=()
+    for ((i = ${#run_systems[@]} - 1; i >= 0; i--)); do order+=("${run_systems[$i]}"); done
+  fi
+  for system in "${order[@]}"; do
+    if start_server "$system"; then
+      run_cell "$system" throughput main "$rep" "hub-throughput-$rep" "$(fsync_source "$system")" "${throughput_flags[@]}"
+      stop_server
+    fi
+    if start_server "$system"; then
+      run_cell "$system" latency main "$rep" "hub-latency-$rep" "$(fsync_source "$system")" "${latency_flags[@]}"
+      stop_server
+    fi
+  done
+done
+
+if ((have_strace)); then
+  for system in "${run_systems[@]}"; do
+    log="$work/$system-strace.log"
+    if start_server "$system" "$log"; then
+      run_cell "$system" throughput fsync-check 1 hub-check-throughput "strace-log:$log" \
+        --records "$check_records" --warmup-records $((check_records / 10))
+      run_cell "$system" latency fsync-check 1 hub-check-latency "strace-log:$log" \
+        --rate "$rate" --seconds "$check_seconds" --warmup-seconds 0.5
+      stop_server
+    fi
+  done
+fi
+
+echo
+"$bench" report "$results" | tee "$out/report.txt"
+echo
+echo "hub.sh: $(uptime)"
+echo "hub.sh: records in $results, table in $out/report.txt"

@@ -1,0 +1,47 @@
+#include "hub/backend.h"
+
+namespace tarn::bench {
+
+// Defined by each backend's file; a file is left out of the build when its library is missing.
+std::unique_ptr<Backend> MakeKafkaBackend();
+#if TARN_BENCH_HAVE_REDIS
+std::unique_ptr<Backend> MakeRedisBackend();
+#endif
+#if TARN_BENCH_HAVE_NATS
+std::unique_ptr<Backend> MakeNatsBackend();
+#endif
+
+Result<std::unique_ptr<Backend>> MakeBackend(std::string_view system) {
+  if (system == "kafka") return MakeKafkaBackend();
+  if (system == "redis") {
+#if TARN_BENCH_HAVE_REDIS
+    return MakeRedisBackend();
+#else
+    return Error(
+        Status::Unsupported("built without hiredis: apt-get install libhiredis-dev, rebuild"));
+#endif
+  }
+  if (system == "nats") {
+#if TARN_BENCH_HAVE_NATS
+    return MakeNatsBackend();
+#else
+    return Error(
+        Status::Unsupported("built without libnats: apt-get install libnats-dev, rebuild"));
+#endif
+  }
+  return Error(Status::InvalidArgument("unknown system '" + std::string(system) +
+                                       "' (kafka, redis or nats)"));
+}
+
+std::vector<std::string> AvailableSystems() {
+  std::vector<std::string> systems = {"kafka"};
+#if TARN_BENCH_HAVE_REDIS
+  systems.push_back("redis");
+#endif
+#if TARN_BENCH_HAVE_NATS
+  systems.push_back("nats");
+#endif
+  return systems;
+}
+
+}  // namespace tarn::bench

@@ -1,0 +1,45 @@
+#include "app/command_line.h"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+namespace tarn::app {
+
+std::string CommandPath(const CLI::App& cmd) {
+  std::string path = cmd.get_name();
+  for (const CLI::App* parent = cmd.get_parent(); parent != nullptr;
+       parent = parent->get_parent()) {
+    path = parent->get_name() + " " + path;
+  }
+  return path;
+}
+
+std::string ParsedCommandPath(const CLI::App& root) {
+  const CLI::App* deepest = &root;
+  while (!deepest->get_subcommands().empty()) deepest = deepest->get_subcommands().front();
+  return CommandPath(*deepest);
+}
+
+int ReportStatus(const CLI::App& cmd, const Status& status) {
+  if (status.ok()) return kExitOk;
+  std::cerr << CommandPath(cmd) << ": " << status.message() << std::endl;
+  return kExitRuntimeError;
+}
+
+Result<std::pair<std::string, std::string>> ParseKeyValue(std::string_view arg) {
+  size_t eq = arg.find('=');
+  if (eq == std::string_view::npos) {
+    return Error(Status::InvalidArgument("expected key=value, got \"" + std::string(arg) + "\""));
+  }
+  if (eq == 0) {
+    return Error(Status::InvalidArgument("empty key in \"" + std::string(arg) + "\""));
+  }
+  return std::pair<std::string, std::string>(arg.substr(0, eq), arg.substr(eq + 1));
+}
+
+std::string CheckKeyValue(const std::string& arg) {
+  Result<std::pair<std::string, std::string>> parsed = ParseKeyValue(arg);
+  return parsed.has_value() ? std::string() : parsed.error().message();
+}
+
+}  // namespace tarn::app

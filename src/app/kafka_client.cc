@@ -1,0 +1,263 @@
+#include "app/kafka_client.h"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <mutex>
+
+#include "app/serve_config.h"
+#include "app/version.h"
+
+namespace tarn::app {
+namespace {
+
+// Set to a librdkafka `debug` context list ("broker,protocol") to print librdkafka's logs.
+constexpr const char* kDebugEnv = "TARN_KAFKA_DEBUG";
+constexpr int kLogErr = 3;  // syslog's LOG_ERR: librdkafka's level for connection failures
+
+std::string Trim(std::string_view s) {
+  size_t begin = s.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  size_t end = s.find_last_not_of(" \t");
+  return std::string(s.substr(begin, end - begin + 1));
+}
+
+}  // namespace
+
+void AddClientFlags(CLI::App& cmd, ClientOptions& options) {
+  cmd.add_option("--brokers", options.brokers,
+                 "Kafka brokers to connect to, comma-separated (env TARN_BROKERS)")
+      ->type_name("HOST:PORT")
+      ->envname("TARN_BROKERS")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        Status status = ValidateBrokerList(value);
+        return status.ok() ? std::string() : status.message();
+      });
+  cmd.add_option_function<int64_t>(
+         "--timeout-ms",
+         [&options](const int64_t& ms) { options.timeout = std::chrono::milliseconds(ms); },
+         "How long to wait for the brokers (default " +
+             std::to_string(options.timeout.count()) + ")")
+      ->type_name("MS")
+      ->check(CLI::PositiveNumber);
+}
+
+Status ValidateBrokerList(std::string_view brokers) {
+  if (Trim(brokers).empty()) return Status::InvalidArgument("no brokers given");
+  size_t start = 0;
+  while (start <= brokers.size()) {
+    size_t comma = brokers.find(',', start);
+    if (comma == std::string_view::npos) comma = brokers.size();
+    std::string broker = Trim(brokers.substr(start, comma - start));
+    Result<std::pair<std::string, uint16_t>> parsed = ParseHostPort(broker);
+    if (!parsed.has_value()) return parsed.error().WithContext("bad broker address");
+    if (parsed->second == 0) {
+      return Status::InvalidArgument("bad broker address: port 0 in \"" + broker + "\"");
+    }
+    start = comma + 1;
+  }
+  return Status::Ok();
+}
+
+StatusCode KafkaErrorCode(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_NO_ERROR:
+      return StatusCode::kOk;
+    case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
+      return StatusCode::kAlreadyExists;
+    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+    case RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+      return StatusCode::kNotFound;
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+      return StatusCode::kTimeout;
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN:
+    case RD_KAFKA_RESP_ERR__RESOLVE:
+    case RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS:
+      return StatusCode::kUnavailable;
+    case RD_KAFKA_RESP_ERR__INVALID_ARG:
+    case RD_KAFKA_RESP_ERR_INVALID_PARTITIONS:
+    case RD_KAFKA_RESP_ERR_INVALID_REPLICATION_FACTOR:
+    case RD_KAFKA_RESP_ERR_INVALID_CONFIG:
+    case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+    case RD_KAFKA_RESP_ERR_INVALID_REQUEST:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+    case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+      return StatusCode::kInvalidArgument;
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+      return StatusCode::kResourceExhausted;
+    case RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+      return StatusCode::kOutOfRange;
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_VERSION:
+    case RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_COMPRESSION_TYPE:
+    case RD_KAFKA_RESP_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT:
+      return StatusCode::kUnsupported;
+    case RD_KAFKA_RESP_ERR_INVALID_MSG:
+    case RD_KAFKA_RESP_ERR__BAD_MSG:
+    case RD_KAFKA_RESP_ERR__BAD_COMPRESSION:
+      return StatusCode::kCorruption;
+    default:
+      // The broker refused for a reason of its own (authorization, fencing, ...).
+      return StatusCode::kFailedPrecondition;
+  }
+}
+
+Status KafkaStatus(rd_kafka_resp_err_t err, std::string_view context, std::string_view detail) {
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+  std::string message(context);
+  message += ": ";
+  message += detail.empty() ? std::string_view(rd_kafka_err2str(err)) : detail;
+  return Status(KafkaErrorCode(err), std::move(message));
+}
+
+Result<ConfPtr> NewClientConf(const ClientOptions& options,
+                              const std::vector<std::pair<std::string, std::string>>& properties) {
+  ConfPtr conf(rd_kafka_conf_new());
+  std::vector<std::pair<std::string, std::string>> all = {
+      {"bootstrap.servers", options.brokers},
+      {"client.id", "tarn-cli/" + std::string(kVersion)},
+      {"socket.connection.setup.timeout.ms", std::to_string(options.timeout.count())},
+  };
+  if (const char* debug = std::getenv(kDebugEnv); debug != nullptr && *debug != '\0') {
+    all.emplace_back("debug", debug);
+  }
+  all.insert(all.end(), properties.begin(), properties.end());
+  char errstr[512];
+  for (const auto& [name, value] : all) {
+    if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
+        RD_KAFKA_CONF_OK) {
+      return Error(Status::InvalidArgument(std::string(errstr)));
+    }
+  }
+  return conf;
+}
+
+struct KafkaClient::LogState {
+  bool print = false;  // TARN_KAFKA_DEBUG is set: print every line
+  std::mutex mu;
+  std::string last_error;  // guarded by mu
+};
+
+KafkaClient::KafkaClient(std::unique_ptr<LogState> log, HandlePtr handle,
+                         const ClientOptions& options)
+    : log_(std::move(log)),
+      handle_(std::move(handle)),
+      timeout_(options.timeout),
+      brokers_(options.brokers) {}
+
+KafkaClient::KafkaClient(KafkaClient&&) noexcept = default;
+KafkaClient& KafkaClient::operator=(KafkaClient&&) noexcept = default;
+KafkaClient::~KafkaClient() = default;
+
+Result<KafkaClient> KafkaClient::Create(rd_kafka_type_t type, ConfPtr conf,
+                                        const ClientOptions& options) {
+  auto log = std::make_unique<LogState>();
+  const char* debug = std::getenv(kDebugEnv);
+  log->print = debug != nullptr && *debug != '\0';
+  rd_kafka_conf_set_opaque(conf.get(), log.get());
+  rd_kafka_conf_set_log_cb(conf.get(), &KafkaClient::OnLog);
+  char errstr[512];
+  HandlePtr handle(rd_kafka_new(type, conf.get(), errstr, sizeof(errstr)));
+  if (handle == nullptr) return Error(Status::InvalidArgument(errstr));
+  (void)conf.release();  // rd_kafka_new took it
+  return KafkaClient(std::move(log), std::move(handle), options);
+}
+
+void KafkaClient::OnLog(const rd_kafka_t* handle, int level, const char* facility,
+                        const char* line) {
+  auto* log = static_cast<LogState*>(rd_kafka_opaque(handle));
+  if (log == nullptr) return;
+  if (log->print) std::cerr << "librdkafka " << level << " " << facility << ": " << line << "\n";
+  if (level > kLogErr) return;
+  std::lock_guard lock(log->mu);
+  log->last_error = line;
+}
+
+Status KafkaClient::Explain(Status status) const {
+  if (status.code() != StatusCode::kTimeout && status.code() != StatusCode::kUnavailable) {
+    return status;
+  }
+  std::string last_error;
+  {
+    std::lock_guard lock(log_->mu);
+    last_error = log_->last_error;
+  }
+  if (last_error.empty()) return status;
+  return Status(status.code(), status.message() + " (last error: " + last_error + ")");
+}
+
+Result<MetadataPtr> KafkaClient::FetchMetadata() const {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(handle_.get(), /*all_topics=*/1, nullptr, &metadata,
+                                              static_cast<int>(timeout_.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error(Explain(KafkaStatus(err, "cannot get metadata from " + brokers_)));
+  }
+  return MetadataPtr(metadata);
+}
+
+Result<std::vector<int32_t>> KafkaClient::TopicPartitions(const std::string& topic) const {
+  TARN_ASSIGN_OR_RETURN(MetadataPtr metadata, FetchMetadata());
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    const rd_kafka_metadata_topic_t& t = metadata->topics[i];
+    if (topic != t.topic) continue;
+    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Error(KafkaStatus(t.err, "topic \"" + topic + "\""));
+    }
+    std::vector<int32_t> partitions;
+    for (int p = 0; p < t.partition_cnt; ++p) partitions.push_back(t.partitions[p].id);
+    std::sort(partitions.begin(), partitions.end());
+    return partitions;
+  }
+  return Error(Status::NotFound("unknown topic \"" + topic + "\""));
+}
+
+Result<EventPtr> KafkaClient::RunAdmin(
+    rd_kafka_admin_op_t op,
+    const std::function<void(const rd_kafka_AdminOptions_t*, rd_kafka_queue_t*)>& start) const {
+  AdminOptionsPtr admin_options(rd_kafka_AdminOptions_new(handle_.get(), op));
+  char errstr[512];
+  const int timeout_ms = static_cast<int>(timeout_.count());
+  if (rd_kafka_AdminOptions_set_request_timeout(admin_options.get(), timeout_ms, errstr,
+                                                sizeof(errstr)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error(Status::InvalidArgument(errstr));
+  }
+  if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS) {
+    // Wait until the broker has finished creating or deleting, not just accepted the request.
+    if (rd_kafka_AdminOptions_set_operation_timeout(admin_options.get(), timeout_ms, errstr,
+                                                    sizeof(errstr)) !=
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Error(Status::InvalidArgument(errstr));
+    }
+  }
+  QueuePtr queue(rd_kafka_queue_new(handle_.get()));
+  start(admin_options.get(), queue.get());
+  // librdkafka fails the request itself at the request time-out; the margin lets that report
+  // arrive instead of a bare time-out here.
+  EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms + 2000));
+  if (event == nullptr) {
+    return Error(Explain(Status::Timeout("no answer from " + brokers_ + " within " +
+                                         std::to_string(timeout_ms) + " ms")));
+  }
+  if (rd_kafka_resp_err_t err = rd_kafka_event_error(event.get());
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error(Explain(KafkaStatus(err, brokers_, rd_kafka_event_error_string(event.get()))));
+  }
+  return event;
+}
+
+}  // namespace tarn::app

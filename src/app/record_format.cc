@@ -1,0 +1,155 @@
+#include "app/record_format.h"
+
+#include <nlohmann/json.hpp>
+
+namespace tarn::app {
+namespace {
+
+// The length of the UTF-8 sequence at the start of `bytes`, or 0 when it is not well-formed.
+size_t Utf8SequenceLength(std::string_view bytes) {
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>(bytes[i]); };
+  const auto continuation = [&](size_t i) { return i < bytes.size() && (byte(i) & 0xC0) == 0x80; };
+  const uint8_t lead = byte(0);
+  if (lead < 0x80) return 1;
+  if (lead < 0xC2) return 0;  // a continuation byte, or an overlong 2-byte form
+  if (lead < 0xE0) return continuation(1) ? 2 : 0;
+  if (lead < 0xF0) {
+    if (!continuation(1) || !continuation(2)) return 0;
+    if (lead == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
+    if (lead == 0xED && byte(1) >= 0xA0) return 0;  // UTF-16 surrogates
+    return 3;
+  }
+  if (lead < 0xF5) {
+    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+    if (lead == 0xF0 && byte(1) < 0x90) return 0;   // overlong
+    if (lead == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// `bytes` on one line: backslash and control characters escaped, bytes that are not UTF-8 as
+// \xNN.
+void AppendEscaped(std::string_view bytes, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  while (!bytes.empty()) {
+    const auto c = static_cast<uint8_t>(bytes.front());
+    size_t length = Utf8SequenceLength(bytes);
+    if (length > 1) {
+      out.append(bytes.substr(0, length));
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (length == 0 || c < 0x20 || c == 0x7F) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    } else {
+      out += static_cast<char>(c);
+    }
+    bytes.remove_prefix(length > 1 ? length : 1);
+  }
+}
+
+nlohmann::json BytesToJson(std::optional<std::string_view> bytes) {
+  if (!bytes.has_value()) return nullptr;
+  if (IsValidUtf8(*bytes)) return std::string(*bytes);
+  return {{"base64", Base64Encode(*bytes)}};
+}
+
+std::string FormatText(const RecordView& record) {
+  std::string line = "p" + std::to_string(record.partition) + "@" + std::to_string(record.offset);
+  if (record.key.has_value()) {
+    line += " key=";
+    AppendEscaped(*record.key, line);
+  }
+  for (const auto& [name, value] : record.headers) {
+    line += ' ';
+    AppendEscaped(name, line);
+    if (value.has_value()) {
+      line += '=';
+      AppendEscaped(*value, line);
+    }
+  }
+  line += '\t';
+  if (record.value.has_value()) {
+    AppendEscaped(*record.value, line);
+  } else {
+    line += "(null)";
+  }
+  return line;
+}
+
+std::string FormatJson(const RecordView& record) {
+  nlohmann::json headers = nlohmann::json::object();
+  for (const auto& [name, value] : record.headers) {
+    const std::string key(name);
+    nlohmann::json encoded = BytesToJson(value);
+    auto existing = headers.find(key);
+    if (existing == headers.end()) {
+      headers[key] = std::move(encoded);
+    } else {
+      if (!existing->is_array()) *existing = nlohmann::json::array({std::move(*existing)});
+      existing->push_back(std::move(encoded));
+    }
+  }
+  nlohmann::json json = {
+      {"topic", std::string(record.topic)},
+      {"partition", record.partition},
+      {"offset", record.offset},
+      {"timestamp", record.timestamp_ms},
+      {"key", BytesToJson(record.key)},
+      {"headers", std::move(headers)},
+      {"value", BytesToJson(record.value)},
+  };
+  // Header names and the topic are not checked for UTF-8: replace rather than throw.
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::string FormatRecord(const RecordView& record, RecordFormat format) {
+  return format == RecordFormat::kJson ? FormatJson(record) : FormatText(record);
+}
+
+bool IsValidUtf8(std::string_view bytes) {
+  while (!bytes.empty()) {
+    size_t length = Utf8SequenceLength(bytes);
+    if (length == 0) return false;
+    bytes.remove_prefix(length);
+  }
+  return true;
+}
+
+std::string Base64Encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t n = static_cast<uint8_t>(bytes[i]) << 16 |
+                       static_cast<uint8_t>(bytes[i + 1]) << 8 | static_cast<uint8_t>(bytes[i + 2]);
+    out += kAlphabet[n >> 18];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  const size_t rest = bytes.size() - i;
+  if (rest > 0) {
+    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
+    if (rest == 2) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    out += kAlphabet[n >> 18];
+    out += kAlphabet[(n >> 12) & 63];
+    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace tarn::app

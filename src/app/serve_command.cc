@@ -1,0 +1,105 @@
+// `tarn serve`: the broker, its Kafka listener, the HTTP listener and the metrics, on one
+// event-loop thread (plus the log's sync thread). SIGTERM and SIGINT stop it cleanly: the
+// listeners close, every log is synced and closed, producer state is saved.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/command_line.h"
+#include "app/commands.h"
+#include "app/serve_config.h"
+#include "app/version.h"
+#include "base/metrics.h"
+#include "http/server.h"
+#include "http/standard_routes.h"
+#include "kafka/broker.h"
+#include "kafka/session.h"
+#include "net/asio.h"
+#include "net/frame_server.h"
+
+namespace tarn::app {
+namespace {
+
+kafka::BrokerOptions ToBrokerOptions(const ServeConfig& config, const std::string& advertised_host,
+                                     uint16_t advertised_port) {
+  kafka::BrokerOptions o;
+  o.data_dir = config.data_dir;
+  o.advertised_host = advertised_host;
+  o.advertised_port = advertised_port;
+  o.auto_create_topics = config.auto_create_topics;
+  o.default_partitions = config.default_partitions;
+  o.flush_interval_ms = config.flush_interval_ms;
+  o.topic_defaults.segment_bytes = config.segment_bytes;
+  o.topic_defaults.segment_ms = config.segment_ms;
+  o.topic_defaults.retention_ms = config.retention_ms;
+  o.topic_defaults.retention_bytes = config.retention_bytes;
+  o.topic_defaults.max_message_bytes = config.max_message_bytes;
+  return o;
+}
+
+Status Serve(const ServeConfig& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  TARN_ASSIGN_OR_RETURN(auto kafka_addr, ParseHostPort(config.kafka_addr));
+  TARN_ASSIGN_OR_RETURN(auto http_addr, ParseHostPort(config.http_addr));
+
+  IoContext io;
+  MetricsRegistry metrics;
+
+  // The Kafka listener binds first so that a port of 0 can be advertised as the bound port.
+  std::unique_ptr<kafka::Broker> broker;
+  net::FrameServerOptions frame_options;
+  frame_options.max_frame_bytes = config.max_request_bytes;
+  net::FrameServer kafka_server(io, frame_options, [&](const net::ConnectionInfo& info) {
+    return kafka::MakeSession(*broker, info);
+  });
+  TARN_ASSIGN_OR_RETURN(uint16_t kafka_port, kafka_server.Listen(kafka_addr.first, kafka_addr.second));
+  std::string advertised_host = kafka_addr.first;
+  uint16_t advertised_port = kafka_port;
+  if (!config.advertised_kafka_addr.empty()) {
+    TARN_ASSIGN_OR_RETURN(auto adv, ParseHostPort(config.advertised_kafka_addr));
+    advertised_host = adv.first;
+    advertised_port = adv.second;
+  }
+  if (advertised_host == "0.0.0.0" || advertised_host == "::") advertised_host = "127.0.0.1";
+
+  TARN_ASSIGN_OR_RETURN(broker, kafka::Broker::Open(io, ToBrokerOptions(config, advertised_host, advertised_port),
+                                                    SystemClock(), &metrics));
+  metrics.AddCallbackGauge("tarn_kafka_connections", "Open Kafka client connections.",
+                           [&kafka_server] { return static_cast<double>(kafka_server.open_connections()); });
+
+  http::Server http_server(io, http::ServerOptions{});
+  http::AddStandardRoutes(http_server, metrics, [&config] {
+    return nlohmann::json{{"status", "ok"}, {"region", config.region}, {"version", std::string(kVersion)}};
+  });
+  TARN_ASSIGN_OR_RETURN(uint16_t http_port, http_server.Listen(http_addr.first, http_addr.second));
+
+  // Tests and scripts read these two lines to find ports chosen with port 0.
+  spdlog::info("kafka listening on {}:{}", kafka_addr.first, kafka_port);
+  spdlog::info("http listening on {}:{}", http_addr.first, http_port);
+  spdlog::info("tarn {} serving region {} from {}", kVersion, config.region, config.data_dir.string());
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", signal);
+    kafka_server.Stop();
+    http_server.Stop();
+    io.stop();
+  });
+  io.run();
+  Status closed = broker->Close();
+  if (closed.ok()) spdlog::info("shut down cleanly");
+  return closed;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& root, int& exit_code) {
+  auto* cmd = root.add_subcommand("serve", "Run the Tarn server: Kafka listener, HTTP API, storage");
+  auto config = std::make_shared<ServeConfig>();
+  AddServeFlags(*cmd, *config);
+  cmd->callback([cmd, config, &exit_code] { exit_code = ReportStatus(*cmd, Serve(*config)); });
+}
+
+}  // namespace tarn::app

@@ -1,0 +1,68 @@
+// The settings of `tarn serve`, from three layers: built-in defaults, then an optional tarn.yaml,
+// then command-line flags. A YAML key and its flag share one kebab-case name: `data-dir` in the
+// file is `--data-dir` on the command line.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/result.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace tarn::app {
+
+struct ServeConfig {
+  std::filesystem::path data_dir = "./tarn-data";
+  std::string kafka_addr = "127.0.0.1:9092";  // port 0: pick a free port
+  std::string http_addr = "127.0.0.1:8080";
+  // The address clients are told to connect to (Metadata); empty means kafka_addr.
+  std::string advertised_kafka_addr;
+  std::string region = "local";
+  bool auto_create_topics = true;
+  int32_t default_partitions = 1;
+  // 0: fsync before every ack (group commit); >0: ack from the page cache, fsync every N ms.
+  int64_t flush_interval_ms = 0;
+  int32_t max_request_bytes = 100 * 1024 * 1024;
+  int64_t segment_bytes = int64_t{1} << 30;
+  int64_t segment_ms = int64_t{7} * 24 * 3600 * 1000;
+  int64_t retention_ms = int64_t{7} * 24 * 3600 * 1000;  // -1: keep forever
+  int64_t retention_bytes = -1;                          // -1: no size limit
+  int32_t max_message_bytes = 1048588;
+  int32_t group_initial_rebalance_delay_ms = 3000;
+  std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+
+  // advertised_kafka_addr, or kafka_addr when that is empty.
+  const std::string& EffectiveAdvertisedKafkaAddr() const {
+    return advertised_kafka_addr.empty() ? kafka_addr : advertised_kafka_addr;
+  }
+};
+
+// Reads a tarn.yaml: a map whose keys are flag names without the dashes. Keys it does not set
+// keep their defaults; an empty file is all defaults. Errors: NotFound (no file), IoError,
+// InvalidArgument naming the file and the key (unknown key, wrong type, not YAML).
+// Does not validate ranges: see ValidateServeConfig.
+Result<ServeConfig> LoadServeConfig(const std::filesystem::path& yaml_path);
+
+// The same, from YAML text; `source` names it in errors.
+Result<ServeConfig> ParseServeConfig(std::string_view yaml, std::string_view source);
+
+// Checks ranges and formats (addresses, sizes, the log level). InvalidArgument names the key.
+Status ValidateServeConfig(const ServeConfig& config);
+
+// Registers `--config PATH` and one flag per ServeConfig field on `cmd`. When `cmd` has parsed,
+// `config` holds defaults < tarn.yaml < flags, validated: the file is --config's, else
+// ./tarn.yaml when it exists. A bad file or value fails the parse as a usage error
+// (CLI::ValidationError), so `cmd`'s callback sees only a valid `config`, which must outlive it.
+void AddServeFlags(CLI::App& cmd, ServeConfig& config);
+
+// "127.0.0.1:9092", "localhost:0", "[::1]:9092" -> host and port. The host keeps no brackets.
+// Port 0 is allowed (bind a free port). InvalidArgument says what is wrong.
+Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view address);
+
+}  // namespace tarn::app

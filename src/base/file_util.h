@@ -1,0 +1,22 @@
+// Small whole-file helpers for metadata files (topic settings, broker identity, snapshots).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace tarn {
+
+// The whole file. kNotFound when it does not exist.
+Result<std::string> ReadFileToString(const std::filesystem::path& path);
+
+// Replaces `path` with `contents` so that a crash leaves either the old or the new file:
+// write a temporary file beside it, fsync it, rename it over `path`, fsync the directory.
+Status WriteFileAtomically(const std::filesystem::path& path, std::string_view contents);
+
+// fsyncs a directory, making renames and creations in it durable.
+Status SyncDirectory(const std::filesystem::path& dir);
+
+}  // namespace tarn

@@ -1,0 +1,256 @@
+#include "http/server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "http/test_server.h"
+
+namespace tarn::http {
+namespace {
+
+using test::RawClient;
+using test::RawResponse;
+using test::TestServer;
+using ::testing::HasSubstr;
+
+std::string Get(std::string_view target) {
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n\r\n";
+}
+
+std::string Post(std::string_view target, std::string_view body) {
+  return "POST " + std::string(target) +
+         " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         std::string(body);
+}
+
+std::string ErrorCode(const RawResponse& response) {
+  return nlohmann::json::parse(response.body).at("error").at("code").get<std::string>();
+}
+
+void AddTestRoutes(Server& server) {
+  server.Route("GET", "/hello", [](const Request&) {
+    return Response{.content_type = "text/plain", .body = "hello"};
+  });
+  server.Route("POST", "/echo", [](const Request& request) {
+    return Response{.content_type = "text/plain", .body = request.body};
+  });
+  server.Route("GET", "/v1/topics/{topic}", [](const Request& request) {
+    nlohmann::json body = {
+        {"topic", request.params.at("topic")},
+        {"limit", request.query.count("limit") ? request.query.at("limit") : ""},
+        {"agent", request.headers.count("user-agent") ? request.headers.at("USER-AGENT") : ""}};
+    return Response{.body = body.dump(), .headers = {{"X-Topic", request.params.at("topic")}}};
+  });
+  server.Route("GET", "/throw",
+               [](const Request&) -> Response { throw std::runtime_error("handler bug"); });
+}
+
+ServerOptions SmallLimits() {
+  return ServerOptions{.max_body_bytes = 1024,
+                       .request_timeout = std::chrono::milliseconds(300),
+                       .idle_timeout = std::chrono::milliseconds(300)};
+}
+
+TEST(ServerTest, KeepAliveServesRequestsOnOneConnection) {
+  TestServer server(AddTestRoutes);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.connected());
+
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  std::optional<RawResponse> first = client.ReadResponse();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->body, "hello");
+  EXPECT_EQ(first->headers["Content-Type"], "text/plain");
+
+  ASSERT_TRUE(client.Send(Post("/echo", "payload")));
+  std::optional<RawResponse> second = client.ReadResponse();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(second->body, "payload");
+}
+
+TEST(ServerTest, AnswersPipelinedRequestsInOrder) {
+  TestServer server(AddTestRoutes);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(Post("/echo", "one") + Post("/echo", "two")));
+  EXPECT_EQ(client.ReadResponse().value().body, "one");
+  EXPECT_EQ(client.ReadResponse().value().body, "two");
+}
+
+TEST(ServerTest, PassesParamsQueryAndHeadersToTheHandler) {
+  TestServer server(AddTestRoutes);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(
+      "GET /v1/topics/my%20topic?limit=10&x HTTP/1.1\r\nHost: t\r\nUser-Agent: kcat\r\n\r\n"));
+  std::optional<RawResponse> response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->headers["Content-Type"], "application/json");
+  EXPECT_EQ(response->headers["X-Topic"], "my topic");
+  EXPECT_EQ(nlohmann::json::parse(response->body),
+            (nlohmann::json{{"topic", "my topic"}, {"limit", "10"}, {"agent", "kcat"}}));
+}
+
+TEST(ServerTest, UnknownPathIs404AndWrongMethodIs405) {
+  TestServer server(AddTestRoutes);
+  RawClient client(server.port());
+
+  ASSERT_TRUE(client.Send(Get("/nope")));
+  RawResponse not_found = client.ReadResponse().value();
+  EXPECT_EQ(not_found.status, 404);
+  EXPECT_EQ(not_found.headers["Content-Type"], "application/json");
+  EXPECT_EQ(ErrorCode(not_found), "not_found");
+
+  ASSERT_TRUE(client.Send(Post("/hello", "")));
+  RawResponse wrong_method = client.ReadResponse().value();
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.headers["Allow"], "GET");
+  EXPECT_EQ(ErrorCode(wrong_method), "method_not_allowed");
+
+  // Neither closes the connection.
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  EXPECT_EQ(client.ReadResponse().value().status, 200);
+}
+
+TEST(ServerTest, DeclaredOversizedBodyIs413AndCloses) {
+  TestServer server(AddTestRoutes, SmallLimits());
+  RawClient client(server.port());
+  // Refused on the header alone: the body need not be sent.
+  ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\nab"));
+  RawResponse response = client.ReadResponse().value();
+  EXPECT_EQ(response.status, 413);
+  EXPECT_EQ(ErrorCode(response), "payload_too_large");
+  EXPECT_EQ(response.headers["Connection"], "close");
+  EXPECT_TRUE(client.ReadsEnd());
+}
+
+TEST(ServerTest, ChunkedBodyOverTheLimitIs413) {
+  TestServer server(AddTestRoutes, SmallLimits());
+  RawClient client(server.port());
+  std::string chunk(800, 'x');
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "320\r\n" +
+                  chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n"));
+  EXPECT_EQ(client.ReadResponse().value().status, 413);
+  EXPECT_TRUE(client.ReadsEnd());
+}
+
+TEST(ServerTest, BodyAtTheLimitIsAccepted) {
+  TestServer server(AddTestRoutes, SmallLimits());
+  RawClient client(server.port());
+  std::string body(1024, 'b');
+  ASSERT_TRUE(client.Send(Post("/echo", body)));
+  EXPECT_EQ(client.ReadResponse().value().body, body);
+}
+
+TEST(ServerTest, ExpectContinueGetsAnInterimResponse) {
+  TestServer server(AddTestRoutes);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(
+      "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n"));
+  EXPECT_EQ(client.ReadResponse().value().status, 100);
+  ASSERT_TRUE(client.Send("body"));
+  EXPECT_EQ(client.ReadResponse().value().body, "body");
+}
+
+TEST(ServerTest, MalformedRequestIs400AndCloses) {
+  TestServer server(AddTestRoutes);
+  for (std::string_view garbage :
+       {"NOT A REQUEST\r\n\r\n", "GET /hello HTTP/1.1\r\nNo colon\r\n\r\n",
+        "GET /hello HTTP/1.1\r\nContent-Length: x\r\n\r\n"}) {
+    RawClient client(server.port());
+    ASSERT_TRUE(client.Send(garbage));
+    RawResponse response = client.ReadResponse().value();
+    EXPECT_EQ(response.status, 400) << garbage;
+    EXPECT_EQ(ErrorCode(response), "bad_request");
+    EXPECT_TRUE(client.ReadsEnd());
+  }
+}
+
+TEST(ServerTest, BadEscapeInQueryIs400AndKeepsTheConnection) {
+  TestServer server(AddTestRoutes);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(Get("/hello?x=%zz")));
+  EXPECT_EQ(client.ReadResponse().value().status, 400);
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  EXPECT_EQ(client.ReadResponse().value().status, 200);
+}
+
+TEST(ServerTest, HandlerThrowingIs500AndServerKeepsServing) {
+  TestServer server(AddTestRoutes);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(Get("/throw")));
+  RawResponse response = client.ReadResponse().value();
+  EXPECT_EQ(response.status, 500);
+  EXPECT_EQ(ErrorCode(response), "internal");
+  EXPECT_THAT(response.body, ::testing::Not(HasSubstr("handler bug")));  // internals stay in logs
+
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  EXPECT_EQ(client.ReadResponse().value().body, "hello");
+}
+
+TEST(ServerTest, Http10ClosesAfterTheResponse) {
+  TestServer server(AddTestRoutes);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send("GET /hello HTTP/1.0\r\n\r\n"));
+  EXPECT_EQ(client.ReadResponse().value().body, "hello");
+  EXPECT_TRUE(client.ReadsEnd());
+}
+
+TEST(ServerTest, ConnectionCloseIsHonoured) {
+  TestServer server(AddTestRoutes);
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(client.ReadResponse().value().headers["Connection"], "close");
+  EXPECT_TRUE(client.ReadsEnd());
+}
+
+TEST(ServerTest, IdleConnectionIsClosedAfterTheIdleTimeout) {
+  TestServer server(AddTestRoutes, SmallLimits());
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(Get("/hello")));
+  EXPECT_EQ(client.ReadResponse().value().status, 200);
+  EXPECT_TRUE(client.ReadsEnd());  // within the client's 5 s read timeout; the idle one is 0.3 s
+}
+
+TEST(ServerTest, SlowRequestIsClosedWithoutAResponse) {
+  TestServer server(AddTestRoutes, SmallLimits());
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send("GET /hello HTTP/1.1\r\nHost:"));  // and nothing more
+  EXPECT_TRUE(client.ReadsEnd());
+}
+
+TEST(ServerTest, StopClosesIdleConnectionsAndLeavesNoWork) {
+  TestServer server(AddTestRoutes);  // default timeouts: only Stop can close the client
+  RawClient idle(server.port());
+  ASSERT_TRUE(idle.Send(Get("/hello")));
+  EXPECT_EQ(idle.ReadResponse().value().status, 200);
+  RawClient silent(server.port());  // connected, never sent a byte
+
+  EXPECT_TRUE(server.StopAndWait());
+  EXPECT_TRUE(idle.ReadsEnd());
+  EXPECT_TRUE(silent.ReadsEnd());
+  EXPECT_FALSE(RawClient(server.port()).connected());
+}
+
+TEST(ServerTest, ListenFailsClearlyOnATakenAddress) {
+  TestServer first(AddTestRoutes);
+  asio::io_context io;
+  Server second(io);
+  Result<uint16_t> port = second.Listen("127.0.0.1", first.port());
+  ASSERT_FALSE(port.has_value());
+  EXPECT_EQ(port.error().code(), StatusCode::kIoError);
+  EXPECT_THAT(port.error().message(), HasSubstr("bind 127.0.0.1:" + std::to_string(first.port())));
+
+  Server third(io);
+  ASSERT_TRUE(third.Listen("127.0.0.1", 0).has_value());
+  EXPECT_EQ(third.Listen("127.0.0.1", 0).error().code(), StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace tarn::http

@@ -1,0 +1,21 @@
+// DeleteTopics (v0-3): each named topic is removed with its data.
+#include "kafka/handlers/handler.h"
+#include "kafka/messages/delete_topics.h"
+#include "net/asio.h"
+
+namespace tarn::kafka {
+
+Awaitable<HandlerResult> HandleDeleteTopics(RequestContext& ctx) {
+  auto request = DecodeRequest<DeleteTopicsRequest>(ctx);
+  if (!request.has_value()) co_return Error(request.error());
+  DeleteTopicsResponse response;
+  for (const auto& name : request->topic_names) {
+    auto& out = response.responses.emplace_back();
+    out.name = name;
+    Status s = ctx.broker.DeleteTopic(name);
+    if (!s.ok()) out.error_code = ToErrorCode(s);
+  }
+  co_return EncodeResponse(ctx.header, response);
+}
+
+}  // namespace tarn::kafka

@@ -1,0 +1,61 @@
+// What every Kafka API handler shares: the request's context, how a request body is decoded
+// and a response frame encoded, and the handler of each API (one file each in handlers/).
+//
+// A handler returns the response frame body (response header + body), nullopt for no response
+// (acks=0 Produce), or an error Status, which closes the connection (a body that does not
+// decode, for instance). Errors a client should see go into the response as Kafka error codes.
+#pragma once
+
+#include <optional>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "kafka/broker.h"
+#include "kafka/request_header.h"
+#include "kafka/wire.h"
+#include "net/asio_fwd.h"
+
+namespace tarn::kafka {
+
+// Lives in the session's coroutine frame for the duration of one request.
+struct RequestContext {
+  Broker& broker;
+  const RequestHeader& header;
+  WireReader& body;  // positioned after the header, over the request's own (mutable) frame
+};
+
+using HandlerResult = Result<std::optional<Bytes>>;
+
+template <typename Request>
+Result<Request> DecodeRequest(RequestContext& ctx) {
+  auto request = Request::Decode(ctx.body, ctx.header.api_version);
+  if (!request.has_value()) return request;
+  if (!ctx.body.ok()) return Error(ctx.body.status());
+  return request;
+}
+
+template <typename Response>
+std::optional<Bytes> EncodeResponse(const RequestHeader& header, const Response& response) {
+  Bytes out;
+  out.reserve(256);
+  WireWriter writer(out);
+  EncodeResponseHeader(writer, header.correlation_id,
+                       HasFlexibleResponseHeader(header.api_key, header.api_version));
+  response.Encode(writer, header.api_version);
+  return out;
+}
+
+Awaitable<HandlerResult> HandleApiVersions(RequestContext& ctx);
+Awaitable<HandlerResult> HandleMetadata(RequestContext& ctx);
+Awaitable<HandlerResult> HandleProduce(RequestContext& ctx);
+Awaitable<HandlerResult> HandleFetch(RequestContext& ctx);
+Awaitable<HandlerResult> HandleListOffsets(RequestContext& ctx);
+Awaitable<HandlerResult> HandleCreateTopics(RequestContext& ctx);
+Awaitable<HandlerResult> HandleDeleteTopics(RequestContext& ctx);
+Awaitable<HandlerResult> HandleDescribeConfigs(RequestContext& ctx);
+Awaitable<HandlerResult> HandleInitProducerId(RequestContext& ctx);
+
+// The API keys the session has handlers for, in key order: what ApiVersions advertises.
+std::span<const ApiKey> ServedApis();
+
+}  // namespace tarn::kafka

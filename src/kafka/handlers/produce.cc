@@ -1,0 +1,100 @@
+// Produce (v3-7): validate each partition's batch, append it, then wait until every appended
+// batch is durable before answering (acks 1 and all are the same on one node). With acks=0
+// nothing is sent back; a refused batch then closes the connection, as Kafka does, since the
+// producer would otherwise never learn of it.
+#include "kafka/handlers/handler.h"
+#include "kafka/messages/produce.h"
+#include "kafka/record_batch.h"
+#include "net/asio.h"
+
+namespace tarn::kafka {
+namespace {
+
+struct Appended {
+  std::shared_ptr<Topic> topic;
+  Partition* partition;
+  Offset end;
+  ProduceResponse::PartitionProduceResponse* response;
+};
+
+}  // namespace
+
+Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
+  auto request = DecodeRequest<ProduceRequest>(ctx);
+  if (!request.has_value()) co_return Error(request.error());
+  Broker& broker = ctx.broker;
+  const int16_t acks = request->acks;
+  const bool acks_valid = acks == 0 || acks == 1 || acks == -1;
+
+  ProduceResponse response;
+  response.responses.reserve(request->topic_data.size());
+  std::vector<Appended> appended;
+  std::string first_refusal;
+  for (auto& topic_data : request->topic_data) {
+    auto& topic_response = response.responses.emplace_back();
+    topic_response.name = topic_data.name;
+    topic_response.partition_responses.reserve(topic_data.partition_data.size());
+    std::shared_ptr<Topic> topic = broker.FindTopic(topic_data.name);
+    for (auto& data : topic_data.partition_data) {
+      auto& out = topic_response.partition_responses.emplace_back();
+      out.index = data.index;
+      const int32_t index = data.index.value();
+      if (!acks_valid) {
+        out.error_code = ErrorCode::kInvalidRequiredAcks;
+      } else if (!topic || index < 0 || index >= static_cast<int32_t>(topic->partitions.size())) {
+        out.error_code = ErrorCode::kUnknownTopicOrPartition;
+      } else {
+        Partition& partition = *topic->partitions[index];
+        ProduceValidation validation;
+        validation.produce_version = ctx.header.api_version;
+        validation.max_message_bytes = topic->settings.effective.max_message_bytes;
+        auto valid = ValidateProducedBatch(data.records, validation);
+        if (!valid.has_value()) {
+          out.error_code = static_cast<ErrorCode>(valid.error().error);
+          if (first_refusal.empty()) first_refusal = valid.error().status.message();
+        } else {
+          AppendOutcome outcome = broker.Append(topic, partition, data.records);
+          out.error_code = static_cast<ErrorCode>(outcome.error);
+          if (outcome.error == 0) {
+            out.base_offset = outcome.base_offset;
+            out.log_append_time_ms = outcome.log_append_time;
+            appended.push_back({topic, &partition, outcome.last_offset + 1, &out});
+          } else if (first_refusal.empty()) {
+            first_refusal = outcome.message;
+          }
+        }
+      }
+      if (out.error_code != ErrorCode::kNone && first_refusal.empty()) {
+        first_refusal = std::string(ErrorName(out.error_code));
+      }
+    }
+  }
+
+  if (acks == 0) {
+    if (!first_refusal.empty()) {
+      co_return Error(Status::InvalidArgument("acks=0 produce refused: " + first_refusal));
+    }
+    co_return std::optional<Bytes>();
+  }
+  for (Appended& a : appended) {
+    Status durable = co_await broker.WaitDurable(a.topic, *a.partition, a.end);
+    if (!durable.ok()) {
+      a.response->error_code = durable.code() == StatusCode::kNotFound
+                                   ? ErrorCode::kUnknownTopicOrPartition
+                                   : ErrorCode::kKafkaStorageError;
+      a.response->base_offset = Offset(-1);
+    }
+  }
+  for (auto& topic_response : response.responses) {
+    std::shared_ptr<Topic> topic = broker.FindTopic(topic_response.name);
+    for (auto& out : topic_response.partition_responses) {
+      int32_t index = out.index.value();
+      if (topic && index >= 0 && index < static_cast<int32_t>(topic->partitions.size())) {
+        out.log_start_offset = topic->partitions[index]->log->log_start_offset();
+      }
+    }
+  }
+  co_return EncodeResponse(ctx.header, response);
+}
+
+}  // namespace tarn::kafka

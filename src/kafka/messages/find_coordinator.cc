@@ -1,0 +1,45 @@
+#include "kafka/messages/find_coordinator.h"
+
+#include "kafka/messages/field_io.h"
+
+namespace tarn::kafka {
+namespace {
+
+using internal::FieldReader;
+using internal::FieldWriter;
+
+template <typename Io, typename Request>
+void MapRequest(Io& io, Request& m) {
+  io.Field(m.key);
+  if (io.version() >= 1) io.Field(m.key_type);
+}
+
+template <typename Io, typename Response>
+void MapResponse(Io& io, Response& m) {
+  const int16_t v = io.version();
+  if (v >= 1) io.Field(m.throttle_time_ms);
+  io.Field(m.error_code);
+  if (v >= 1) io.Field(m.error_message);
+  io.Field(m.node_id);
+  io.Field(m.host);
+  io.Field(m.port);
+}
+
+}  // namespace
+
+Result<FindCoordinatorRequest> FindCoordinatorRequest::Decode(WireReader& in, int16_t version) {
+  return internal::DecodeMessage(in, version, MapRequest<FieldReader, FindCoordinatorRequest>);
+}
+void FindCoordinatorRequest::Encode(WireWriter& out, int16_t version) const {
+  internal::EncodeMessage(out, version, *this,
+                          MapRequest<FieldWriter, const FindCoordinatorRequest>);
+}
+Result<FindCoordinatorResponse> FindCoordinatorResponse::Decode(WireReader& in, int16_t version) {
+  return internal::DecodeMessage(in, version, MapResponse<FieldReader, FindCoordinatorResponse>);
+}
+void FindCoordinatorResponse::Encode(WireWriter& out, int16_t version) const {
+  internal::EncodeMessage(out, version, *this,
+                          MapResponse<FieldWriter, const FindCoordinatorResponse>);
+}
+
+}  // namespace tarn::kafka

@@ -1,0 +1,56 @@
+#include "kafka/messages/produce.h"
+
+#include "kafka/messages/field_io.h"
+
+namespace tarn::kafka {
+namespace {
+
+using internal::FieldReader;
+using internal::FieldWriter;
+
+template <typename Io, typename Request>
+void MapRequest(Io& io, Request& m) {
+  io.Field(m.transactional_id);
+  io.Field(m.acks);
+  io.Field(m.timeout_ms);
+  io.Array(m.topic_data, [&](auto& topic) {
+    io.Field(topic.name);
+    io.Array(topic.partition_data, [&](auto& partition) {
+      io.Field(partition.index);
+      io.Records(partition.records);
+    });
+  });
+}
+
+template <typename Io, typename Response>
+void MapResponse(Io& io, Response& m) {
+  const int16_t v = io.version();
+  io.Array(m.responses, [&](auto& topic) {
+    io.Field(topic.name);
+    io.Array(topic.partition_responses, [&](auto& partition) {
+      io.Field(partition.index);
+      io.Field(partition.error_code);
+      io.Field(partition.base_offset);
+      io.Field(partition.log_append_time_ms);
+      if (v >= 5) io.Field(partition.log_start_offset);
+    });
+  });
+  io.Field(m.throttle_time_ms);
+}
+
+}  // namespace
+
+Result<ProduceRequest> ProduceRequest::Decode(WireReader& in, int16_t version) {
+  return internal::DecodeMessage(in, version, MapRequest<FieldReader, ProduceRequest>);
+}
+void ProduceRequest::Encode(WireWriter& out, int16_t version) const {
+  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const ProduceRequest>);
+}
+Result<ProduceResponse> ProduceResponse::Decode(WireReader& in, int16_t version) {
+  return internal::DecodeMessage(in, version, MapResponse<FieldReader, ProduceResponse>);
+}
+void ProduceResponse::Encode(WireWriter& out, int16_t version) const {
+  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const ProduceResponse>);
+}
+
+}  // namespace tarn::kafka

@@ -1,0 +1,58 @@
+// Builds one Kafka record batch (magic 2) as a producer would: base offset 0, leader epoch 0,
+// CreateTime timestamps (the first record's is the base), offset deltas 0, 1, 2, ...
+// Used by tests, fuzz seeds and the broker's own writers (the log assigns the real offset).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "base/bytes.h"
+#include "base/result.h"
+#include "base/strong_id.h"
+#include "kafka/compression.h"
+#include "kafka/record_batch.h"
+
+namespace tarn::kafka {
+
+// Records are encoded as they are added; Build() compresses them and writes header and CRC.
+// A value type owned by its user; not thread-safe.
+class RecordBatchBuilder {
+ public:
+  explicit RecordBatchBuilder(Compression compression = Compression::kNone)
+      : compression_(compression) {}
+
+  // An idempotent producer's batch; without this call the three fields are -1.
+  void SetProducer(ProducerId producer_id, ProducerEpoch epoch, int32_t base_sequence);
+  // Attribute bits 4 (transactional) and 5 (control). Clients may set neither (the broker
+  // refuses such batches); they exist for the broker's own markers and for tests.
+  void SetTransactional(bool transactional) { transactional_ = transactional; }
+  void SetControl(bool control) { control_ = control; }
+
+  // Appends a record. nullopt key or value is null; header values may be null too.
+  void Add(std::optional<ByteView> key, std::optional<ByteView> value, int64_t timestamp,
+           std::span<const RecordHeader> headers = {});
+
+  int32_t record_count() const { return record_count_; }
+  // The encoded records so far, before compression: a guide for when to cut a batch.
+  size_t records_bytes() const { return records_.size(); }
+
+  // The whole batch, CRC included. kFailedPrecondition without records; kResourceExhausted
+  // when the batch would exceed the int32 batchLength.
+  Result<Bytes> Build() const;
+
+ private:
+  Compression compression_;
+  bool transactional_ = false;
+  bool control_ = false;
+  int64_t producer_id_ = -1;
+  int16_t producer_epoch_ = -1;
+  int32_t base_sequence_ = -1;
+  int32_t record_count_ = 0;
+  int64_t base_timestamp_ = 0;
+  int64_t max_timestamp_ = 0;
+  Bytes records_;  // the uncompressed records section
+};
+
+}  // namespace tarn::kafka

@@ -1,0 +1,68 @@
+"""kafkajs 2.2.4 against a real `tarn serve`: runs kafkajs_test.mjs with `node --test`, then
+reads back every record it acknowledged with confluent-kafka and compares key, value, headers,
+timestamp and offset (kafkajs's own consumer needs consumer groups, which the broker does not
+serve yet).
+
+kafkajs is installed by `scripts/setup --test` (npm ci in tests/compat); without it this test
+fails.
+
+Run: /usr/bin/python3 tests/compat/test_kafkajs.py --tarn build/release/src/app/tarn
+"""
+
+import json
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tarn_server  # noqa: E402
+from tarn_server import COMPAT_DIR, ServerTestCase, run  # noqa: E402
+from test_confluent_kafka import read_all  # noqa: E402
+
+
+def unhex(s):
+    return None if s is None else bytes.fromhex(s)
+
+
+class KafkajsTest(ServerTestCase):
+
+    def test_kafkajs(self):
+        node = shutil.which("node")
+        self.assertIsNotNone(node, "node is not installed: run scripts/setup --test")
+        self.assertTrue(os.path.isfile(os.path.join(COMPAT_DIR, "node_modules", "kafkajs",
+                                                    "package.json")),
+                        "kafkajs is not installed in tests/compat/node_modules: run "
+                        "scripts/setup --test (npm ci in tests/compat)")
+        out_path = os.path.join(self.server.work_dir, "kafkajs-produced.json")
+        env = dict(os.environ, TARN_BOOTSTRAP=self.bootstrap, TARN_KAFKAJS_OUT=out_path,
+                   KAFKAJS_NO_PARTITIONER_WARNING="1")
+        proc = run([node, "--test", "--test-reporter=spec",
+                    os.path.join(COMPAT_DIR, "kafkajs_test.mjs")],
+                   timeout_s=120, env=env, check=False)
+        sys.stdout.write(proc.stdout)
+        sys.stderr.write(proc.stderr[-20000:])
+        self.assertEqual(proc.returncode, 0, "kafkajs_test.mjs failed (see its output above)")
+
+        with open(out_path) as f:
+            produced = json.load(f)
+        self.assertTrue(produced, "kafkajs_test.mjs recorded nothing")
+        for topic, records in produced.items():
+            with self.subTest(topic=topic):
+                partitions = sorted({r["partition"] for r in records})
+                got = read_all(self.bootstrap, topic, partitions)
+                by_position = {(m.partition(), m.offset()): m for p in got for m in got[p]}
+                self.assertEqual(len(by_position), len(records),
+                                 "the topic holds exactly what kafkajs acknowledged")
+                for r in records:
+                    where = (r["partition"], r["offset"])
+                    self.assertIn(where, by_position)
+                    m = by_position[where]
+                    self.assertEqual(m.key(), unhex(r["key"]), where)
+                    self.assertEqual(m.value(), unhex(r["value"]), where)
+                    self.assertEqual(m.headers() or [],
+                                     [(k, unhex(v)) for k, v in r["headers"]], where)
+                    self.assertEqual(m.timestamp()[1], r["timestamp"], where)
+
+
+if __name__ == "__main__":
+    tarn_server.main()

@@ -1,0 +1,165 @@
+"""kcat 1.7.1 (librdkafka 2.0.2) against a real `tarn serve`: keys, headers, every compression
+codec, metadata listing, offsets (absolute, relative to the end, by timestamp) and empty
+partitions. kcat's -C mode assigns partitions itself, so no consumer group is involved.
+
+Run: /usr/bin/python3 tests/compat/test_kcat.py --tarn build/release/src/app/tarn
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tarn_server  # noqa: E402
+from tarn_server import ServerTestCase, now_ms, run, wait_for_clock_after  # noqa: E402
+
+KCAT = "kcat"
+TIMEOUT_S = 30
+# Delivery failures must surface well inside the subprocess deadline.
+CLIENT_CONF = ["-X", "message.timeout.ms=20000", "-X", "socket.timeout.ms=10000",
+               "-m", "15"]
+
+
+class KcatTest(ServerTestCase):
+
+    # -- kcat wrappers -----------------------------------------------------------------------
+
+    def produce(self, topic, lines, *args):
+        """Produces one record per line; returns kcat's stderr."""
+        proc = run([KCAT, "-P", "-b", self.bootstrap, "-t", topic, *CLIENT_CONF, *args],
+                   TIMEOUT_S, input="".join(line + "\n" for line in lines))
+        self.assertNotIn("Delivery failed", proc.stderr)
+        self.assertNotIn("ERROR", proc.stderr)
+        return proc.stderr
+
+    def consume(self, topic, *args):
+        """Consumes to the end of every partition (-e); returns stdout."""
+        proc = run([KCAT, "-C", "-b", self.bootstrap, "-t", topic, "-e", *CLIENT_CONF, *args],
+                   TIMEOUT_S)
+        self.assertNotIn("ERROR", proc.stderr)
+        return proc.stdout
+
+    def consume_json(self, topic, *args):
+        out = self.consume(topic, "-J", *args)
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def metadata(self, *args):
+        proc = run([KCAT, "-L", "-J", "-b", self.bootstrap, *CLIENT_CONF, *args], TIMEOUT_S)
+        return json.loads(proc.stdout)
+
+    # -- tests -------------------------------------------------------------------------------
+
+    def test_keys_headers_and_offsets(self):
+        topic = self.unique_topic("kcat-keys")
+        lines = [f"key-{i}:value {i}: with | and , inside" for i in range(20)]
+        self.produce(topic, lines, "-p", "0", "-K:", "-H", "source=kcat", "-H", "trace=abc-1")
+
+        out = self.consume(topic, "-p", "0", "-o", "beginning", "-f", r"%k|%h|%s|%o|%p\n")
+        expected = [f"key-{i}|source=kcat,trace=abc-1|value {i}: with | and , inside|{i}|0"
+                    for i in range(20)]
+        self.assertEqual(out.splitlines(), expected)
+
+        records = self.consume_json(topic, "-p", "0", "-o", "beginning")
+        self.assertEqual(len(records), 20)
+        for i, r in enumerate(records):
+            self.assertEqual(r["topic"], topic)
+            self.assertEqual(r["partition"], 0)
+            self.assertEqual(r["offset"], i)
+            self.assertEqual(r["key"], f"key-{i}")
+            self.assertEqual(r["payload"], f"value {i}: with | and , inside")
+            self.assertEqual(r["headers"], ["source", "kcat", "trace", "abc-1"]
+                             if isinstance(r["headers"], list)
+                             else {"source": "kcat", "trace": "abc-1"})
+            self.assertEqual(r["tstype"], "create")
+            self.assertGreater(r["ts"], 0)
+
+    def test_null_key_and_null_value(self):
+        topic = self.unique_topic("kcat-nulls")
+        # -Z: an empty key or value is sent as NULL.
+        self.produce(topic, ["k1:v1", ":no-key", "tombstone:", "k3:v3"], "-p", "0", "-K:", "-Z")
+        records = self.consume_json(topic, "-p", "0", "-o", "beginning", "-Z")
+        got = [(r["offset"], r["key"], r["payload"]) for r in records]
+        self.assertEqual(got, [(0, "k1", "v1"), (1, None, "no-key"), (2, "tombstone", None),
+                               (3, "k3", "v3")])
+        lengths = self.consume(topic, "-p", "0", "-o", "beginning", "-f", r"%K %S\n")
+        self.assertEqual(lengths.splitlines(), ["2 2", "-1 6", "9 -1", "2 2"])
+
+    def test_every_compression_codec(self):
+        # Enough similar records that every codec really compresses a multi-record batch.
+        lines = [f"key-{i}:value-{i}-" + "abcdefgh" * 20 for i in range(500)]
+        for codec in ("none", "gzip", "snappy", "lz4", "zstd"):
+            with self.subTest(codec=codec):
+                topic = self.unique_topic(f"kcat-{codec}")
+                self.produce(topic, lines, "-p", "0", "-K:", "-z", codec,
+                             "-X", "linger.ms=50", "-H", f"codec={codec}")
+                records = self.consume_json(topic, "-p", "0", "-o", "beginning")
+                self.assertEqual(len(records), len(lines))
+                for i, r in enumerate(records):
+                    self.assertEqual(r["offset"], i)
+                    self.assertEqual(f'{r["key"]}:{r["payload"]}', lines[i])
+                    h = r["headers"]
+                    self.assertEqual(h if isinstance(h, list) else list(h.items()),
+                                     ["codec", codec] if isinstance(h, list) else [("codec", codec)])
+
+    def test_metadata_lists_topics_and_this_broker(self):
+        topic = self.unique_topic("kcat-meta")
+        self.produce(topic, ["a", "b"], "-p", "0")  # auto-creates the topic
+        md = self.metadata()
+        self.assertEqual(len(md["brokers"]), 1)
+        broker = md["brokers"][0]
+        self.assertEqual(broker["name"], f"127.0.0.1:{self.server.kafka_port}/{broker['id']}")
+        topics = {t["topic"]: t for t in md["topics"]}
+        self.assertIn(topic, topics)
+        t = topics[topic]
+        self.assertNotIn("error", t)
+        self.assertEqual([p["partition"] for p in t["partitions"]], [0])
+        self.assertEqual(t["partitions"][0]["leader"], broker["id"])
+
+        only = self.metadata("-t", topic)
+        self.assertEqual([t["topic"] for t in only["topics"]], [topic])
+
+    def test_offsets_absolute_relative_and_by_timestamp(self):
+        topic = self.unique_topic("kcat-offsets")
+        self.produce(topic, [f"early-{i}" for i in range(5)], "-p", "0")
+        middle = now_ms()
+        wait_for_clock_after(middle)
+        self.produce(topic, [f"late-{i}" for i in range(5)], "-p", "0")
+
+        def values(*args):
+            out = self.consume(topic, "-p", "0", "-f", r"%o=%s\n", *args)
+            return out.splitlines()
+
+        self.assertEqual(values("-o", "7"), ["7=late-2", "8=late-3", "9=late-4"])
+        self.assertEqual(values("-o", "-2"), ["8=late-3", "9=late-4"])
+        self.assertEqual(values("-o", f"s@{middle}"), [f"{5 + i}=late-{i}" for i in range(5)])
+        self.assertEqual(values("-o", "end"), [])
+
+        # -Q asks ListOffsets for the first offset at or after a timestamp.
+        proc = run([KCAT, "-Q", "-b", self.bootstrap, *CLIENT_CONF,
+                    "-t", f"{topic}:0:{middle}"], TIMEOUT_S)
+        self.assertRegex(proc.stdout, rf"{topic} \[0\]\s+offset 5\b")
+
+    def test_all_partitions_with_empty_ones(self):
+        # kcat without -p reads every partition and, with -e, stops at the end of each, so an
+        # empty partition must answer a fetch at its high watermark with no records and no error.
+        topic = self.unique_topic("kcat-parts")
+        create_topic(self.bootstrap, topic, partitions=3)
+        self.produce(topic, ["p0-a", "p0-b"], "-p", "0")
+        self.produce(topic, ["p1-a"], "-p", "1")
+        out = self.consume(topic, "-o", "beginning", "-f", r"%p/%o=%s\n")
+        self.assertEqual(sorted(out.splitlines()), ["0/0=p0-a", "0/1=p0-b", "1/0=p1-a"])
+        md = self.metadata("-t", topic)
+        self.assertEqual(sorted(p["partition"] for p in md["topics"][0]["partitions"]), [0, 1, 2])
+
+
+def create_topic(bootstrap, topic, partitions):
+    """kcat cannot create topics; confluent-kafka's AdminClient does it here."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=10,
+                                  request_timeout=15)
+    futures[topic].result(timeout=20)
+
+
+if __name__ == "__main__":
+    tarn_server.main()
