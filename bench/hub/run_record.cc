@@ -15,8 +15,12 @@ namespace {
 
 using nlohmann::json;
 
-double Round(double value, double unit) { return std::round(value / unit) * unit; }
-double Micros(int64_t ns) { return Round(static_cast<double>(ns) / 1e3, 0.1); }
+// Rounds to `decimals` places (dividing by a power of ten keeps the JSON text short).
+double Round(double value, int decimals) {
+  double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
+double Micros(int64_t ns) { return Round(static_cast<double>(ns) / 1e3, 1); }
 
 json LatencyJson(const LatencyHistogram& h) {
   return {{"count", h.count()},
@@ -43,7 +47,7 @@ json HostJson() {
           {"cpus", sysconf(_SC_NPROCESSORS_ONLN)},
           {"memory_gib", Round(static_cast<double>(sysconf(_SC_PHYS_PAGES)) *
                                    static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 30),
-                               0.1)},
+                               1)},
           {"load_1m", load}};
 }
 
@@ -54,22 +58,21 @@ json ServerJson(const RunInfo& info, const RunResult& result, size_t record_byte
   double run_s = static_cast<double>(info.run_ns) / 1e9;
   if (before.cpu_seconds && after.cpu_seconds) {
     double cpu = *after.cpu_seconds - *before.cpu_seconds;
-    server["cpu_s"] = Round(cpu, 0.01);
-    if (payload_bytes > 0) server["cpu_s_per_gb"] = Round(cpu / (payload_bytes / 1e9), 0.01);
+    server["cpu_s"] = Round(cpu, 2);
+    if (payload_bytes > 0) server["cpu_s_per_gb"] = Round(cpu / (payload_bytes / 1e9), 2);
   }
   if (before.write_bytes && after.write_bytes && payload_bytes > 0) {
     int64_t written = *after.write_bytes - *before.write_bytes;
     server["write_bytes"] = written;
-    server["disk_bytes_per_payload_byte"] =
-        Round(static_cast<double>(written) / payload_bytes, 0.001);
+    server["disk_bytes_per_payload_byte"] = Round(static_cast<double>(written) / payload_bytes, 3);
   }
   if (before.fsyncs && after.fsyncs) {
     int64_t fsyncs = *after.fsyncs - *before.fsyncs;
     server["fsyncs"] = fsyncs;
     server["fsync_source"] = info.fsync_source;
-    if (run_s > 0) server["fsyncs_per_s"] = Round(static_cast<double>(fsyncs) / run_s, 0.1);
+    if (run_s > 0) server["fsyncs_per_s"] = Round(static_cast<double>(fsyncs) / run_s, 1);
     if (fsyncs > 0) {
-      server["records_per_fsync"] = Round(static_cast<double>(result.acked) / fsyncs, 0.01);
+      server["records_per_fsync"] = Round(static_cast<double>(result.acked) / fsyncs, 2);
     }
   }
   return server;
@@ -144,11 +147,11 @@ json MakeRunRecord(const RunInfo& info, const RunSpec& spec, const RunResult& re
       {"duplicates", result.duplicates},
       {"stored", result.stored},
       {"timed_out", result.timed_out},
-      {"run_s", Round(static_cast<double>(info.run_ns) / 1e9, 0.001)},
+      {"run_s", Round(static_cast<double>(info.run_ns) / 1e9, 3)},
       {"window_records", result.window_records},
-      {"window_s", Round(window_s, 0.001)},
-      {"records_per_s", Round(rate, 1)},
-      {"mb_per_s", Round(rate * static_cast<double>(spec.record_bytes) / 1e6, 0.01)},
+      {"window_s", Round(window_s, 3)},
+      {"records_per_s", Round(rate, 0)},
+      {"mb_per_s", Round(rate * static_cast<double>(spec.record_bytes) / 1e6, 2)},
       {"max_send_lag_us", Micros(result.max_send_lag_ns)},
       {"ack_us", LatencyJson(result.ack)},
       {"e2e_us", LatencyJson(result.e2e)},

@@ -14,10 +14,28 @@ std::string CommandPath(const CLI::App& cmd) {
   return path;
 }
 
-std::string ParsedCommandPath(const CLI::App& root) {
+namespace {
+
+const CLI::App& DeepestParsed(const CLI::App& root) {
   const CLI::App* deepest = &root;
   while (!deepest->get_subcommands().empty()) deepest = deepest->get_subcommands().front();
-  return CommandPath(*deepest);
+  return *deepest;
+}
+
+}  // namespace
+
+std::string ParsedCommandPath(const CLI::App& root) { return CommandPath(DeepestParsed(root)); }
+
+std::string UsageErrorMessage(const CLI::App& root, const CLI::ParseError& error) {
+  const CLI::App& command = DeepestParsed(root);
+  std::vector<std::string> extras = command.remaining();
+  // CLI11 reports a mistyped subcommand as a missing one, with the word left over.
+  if (dynamic_cast<const CLI::RequiredError*>(&error) != nullptr &&
+      command.get_require_subcommand_min() > 0 && command.get_subcommands().empty() &&
+      !extras.empty()) {
+    return CommandPath(command) + ": unknown command \"" + extras.front() + "\"";
+  }
+  return CommandPath(command) + ": " + error.what();
 }
 
 int ReportStatus(const CLI::App& cmd, const Status& status) {

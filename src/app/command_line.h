@@ -13,6 +13,7 @@
 
 namespace CLI {
 class App;
+class ParseError;
 }  // namespace CLI
 
 namespace tarn::app {
@@ -27,6 +28,10 @@ std::string CommandPath(const CLI::App& cmd);
 // The deepest subcommand the user named ("tarn topic create"), or the root's name. Valid during
 // and after parsing, also when parsing failed part way.
 std::string ParsedCommandPath(const CLI::App& root);
+
+// "<command path>: <what CLI11 said>" for a parse that failed; a word where a subcommand belongs
+// reads "unknown command "x"".
+std::string UsageErrorMessage(const CLI::App& root, const CLI::ParseError& error);
 
 // Prints "<command path>: <message>" to stderr when `status` is not OK. Returns the exit code.
 int ReportStatus(const CLI::App& cmd, const Status& status);

@@ -32,6 +32,30 @@ TEST(CommandPathTest, NamesFromTheRootDown) {
   EXPECT_EQ(ParsedCommandPath(root), "tarn topic create");
 }
 
+// The usage error CLI11 raises for `args` on an app like tarn's: a root with `topic create`.
+std::string UsageErrorFor(const std::string& args) {
+  CLI::App root("test", "tarn");
+  root.require_subcommand(1);
+  CLI::App* topic = root.add_subcommand("topic");
+  topic->require_subcommand(1);
+  topic->add_subcommand("create")->add_option("NAME")->required();
+  try {
+    root.parse(args, false);
+  } catch (const CLI::ParseError& e) {
+    return UsageErrorMessage(root, e);
+  }
+  return "parsed";
+}
+
+TEST(UsageErrorMessageTest, NamesTheCommandThatFailed) {
+  EXPECT_EQ(UsageErrorFor(""), "tarn: A subcommand is required");
+  EXPECT_EQ(UsageErrorFor("bogus"), "tarn: unknown command \"bogus\"");
+  EXPECT_EQ(UsageErrorFor("topic craete"), "tarn topic: unknown command \"craete\"");
+  EXPECT_EQ(UsageErrorFor("topic create"), "tarn topic create: NAME is required");
+  EXPECT_EQ(UsageErrorFor("topic create a --nope"),
+            "tarn topic create: The following argument was not expected: --nope");
+}
+
 TEST(ReportStatusTest, ExitCodes) {
   CLI::App root("test", "tarn");
   EXPECT_EQ(ReportStatus(root, Status::Ok()), kExitOk);

@@ -7,7 +7,6 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <set>
 
@@ -240,8 +239,8 @@ void AddConsumeCommand(CLI::App& root, int& exit_code) {
          [args](const std::string& text) {
            if (Result<StartPosition> position = ParseStartPosition(text)) args->from = *position;
          },
-         "Where to start in each partition: earliest, latest, an OFFSET, or @TIMESTAMP_MS (the "
-         "first record at or after that time) (default: earliest)")
+         "earliest (default), latest, an OFFSET, or @TIMESTAMP_MS: the first record at or after "
+         "that time")
       ->type_name("POSITION")
       ->check([](const std::string& text) {
         Result<StartPosition> position = ParseStartPosition(text);
@@ -251,13 +250,19 @@ void AddConsumeCommand(CLI::App& root, int& exit_code) {
       ->type_name("N")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("-f,--follow", args->follow, "At the end, wait for new records (Ctrl-C stops)");
-  const std::map<std::string, RecordFormat> formats = {{"text", RecordFormat::kText},
-                                                       {"json", RecordFormat::kJson}};
-  cmd->add_option("--format", args->format,
-                  "text: p<partition>@<offset> key=<key> <header>=<value>...<TAB><value>; "
-                  "json: one object per line (non-UTF-8 bytes as {\"base64\":...})")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
-      ->default_str("text");
+  cmd->add_option_function<std::string>(
+         "--format",
+         [args](const std::string& format) {
+           args->format = format == "json" ? RecordFormat::kJson : RecordFormat::kText;
+         },
+         "text or json (default: text); the layouts are below")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd->footer(
+      "text: p<partition>@<offset> [key=<key>] [<header>=<value>...]<TAB><value>\n"
+      "  Escapes \\ \\t \\n \\r and non-UTF-8 bytes (\\xNN); a null value is (null).\n"
+      "json: {\"topic\",\"partition\",\"offset\",\"timestamp\",\"key\",\"headers\":{},\"value\"}\n"
+      "  UTF-8 bytes are strings, others {\"base64\":\"...\"}; null stays null.");
   AddClientFlags(*cmd, args->client);
   cmd->callback([cmd, args, &exit_code] { exit_code = ReportStatus(*cmd, Consume(*args)); });
 }

@@ -10,28 +10,15 @@
 
 #include "base/bytes.h"
 #include "kafka/api_keys.h"
+#include "kafka/messages/test_util.h"
 #include "kafka/request_decoder.h"
 #include "kafka/wire.h"
 
 namespace tarn::kafka {
 namespace {
 
-template <typename Message>
-Bytes EncodeBody(const Message& m, int16_t version) {
-  Bytes out;
-  WireWriter w(out);
-  m.Encode(w, version);
-  return out;
-}
-
-// A decode of exactly `bytes`: leftover bytes are an error here.
-template <typename Message>
-Result<Message> DecodeWhole(Bytes& bytes, int16_t version) {
-  WireReader r{MutableByteView(bytes)};
-  Result<Message> decoded = Message::Decode(r, version);
-  if (decoded.has_value() && r.remaining() != 0) return Error(Status::Corruption("leftover"));
-  return decoded;
-}
+using message_testing::DecodeWhole;
+using message_testing::EncodeBody;
 
 // Round trips `sample` at every supported version. At the highest one every field is on the
 // wire, so the decoded message must equal the sample.

@@ -15,6 +15,7 @@
 #include "kafka/messages/metadata.h"
 #include "kafka/messages/offset_fetch.h"
 #include "kafka/messages/produce.h"
+#include "kafka/messages/test_util.h"
 #include "kafka/request_header.h"
 #include "kafka/wire.h"
 
@@ -61,21 +62,13 @@ class Wire {
   }
 };
 
-template <typename Message>
-Bytes EncodeBody(const Message& m, int16_t version) {
-  Bytes out;
-  WireWriter w(out);
-  m.Encode(w, version);
-  return out;
-}
+using message_testing::EncodeBody;
 
-// Decodes `bytes` as a whole body (leftover bytes fail the test).
+// Decodes `bytes` as a whole body; a failure or leftover bytes fail the test.
 template <typename Message>
 Message DecodeBody(Bytes& bytes, int16_t version) {
-  WireReader r{MutableByteView(bytes)};
-  Result<Message> decoded = Message::Decode(r, version);
+  Result<Message> decoded = message_testing::DecodeWhole<Message>(bytes, version);
   EXPECT_TRUE(decoded.has_value()) << decoded.error().ToString();
-  EXPECT_EQ(r.remaining(), 0u);
   return decoded.value_or(Message());
 }
 
