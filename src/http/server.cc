@@ -4,6 +4,7 @@
 
 // Asio comes in through net/asio.h, before Beast includes any of it.
 // clang-format off
+#include "net/acceptor.h"
 #include "net/asio.h"
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
@@ -276,28 +277,12 @@ Result<uint16_t> Server::Listen(std::string_view host, uint16_t port) {
   if (state.acceptor || state.stopped) {
     return Error(Status::FailedPrecondition("http server is already listening or stopped"));
   }
-  const std::string address = fmt::format("{}:{}", host, port);
+  auto opened = net::OpenAcceptor(state.io, host, port);
+  if (!opened.has_value()) return Error(opened.error().WithContext("http"));
+  tcp::acceptor acceptor = std::move(*opened);
   beast::error_code ec;
-  tcp::resolver resolver(state.io);
-  tcp::resolver::results_type endpoints =
-      resolver.resolve(std::string(host), std::to_string(port),
-                       tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-  if (ec || endpoints.empty()) {
-    return Error(Status::InvalidArgument(
-        fmt::format("http: cannot resolve {}: {}", address, ec ? ec.message() : "no address")));
-  }
-  const tcp::endpoint endpoint = endpoints.begin()->endpoint();
-
-  tcp::acceptor acceptor(state.io);
-  auto failed = [&](const char* step) {
-    return Error(Status::IoError(fmt::format("http: {} {}: {}", step, address, ec.message())));
-  };
-  if (acceptor.open(endpoint.protocol(), ec); ec) return failed("open");
-  if (acceptor.set_option(tcp::acceptor::reuse_address(true), ec); ec) return failed("open");
-  if (acceptor.bind(endpoint, ec); ec) return failed("bind");
-  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) return failed("listen");
   const uint16_t bound_port = acceptor.local_endpoint(ec).port();
-  if (ec) return failed("listen");
+  if (ec) return Error(Status::IoError("http: listen: " + ec.message()));
 
   state.acceptor.emplace(std::move(acceptor));
   asio::co_spawn(state.io, AcceptLoop(state_), LogIfThrew("accept loop"));

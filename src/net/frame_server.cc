@@ -5,6 +5,7 @@
 #include <deque>
 #include <unordered_set>
 
+#include "net/acceptor.h"
 #include "net/asio.h"
 #include "net/signal.h"
 
@@ -156,22 +157,7 @@ class FrameServer::Impl : public std::enable_shared_from_this<Impl> {
       : io_(io), options_(options), factory_(std::move(factory)), acceptor_(io) {}
 
   Result<uint16_t> Listen(std::string_view host, uint16_t port) {
-    boost::system::error_code ec;
-    tcp::resolver resolver(io_);
-    auto endpoints = resolver.resolve(std::string(host), std::to_string(port),
-                                      tcp::resolver::passive, ec);
-    if (ec || endpoints.empty()) {
-      return Error(Status::InvalidArgument("cannot resolve " + std::string(host) + ": " + ec.message()));
-    }
-    tcp::endpoint endpoint = *endpoints.begin();
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-      return Error(Status::Unavailable("cannot listen on " + std::string(host) + ":" +
-                                       std::to_string(port) + ": " + ec.message()));
-    }
+    TARN_ASSIGN_OR_RETURN(acceptor_, OpenAcceptor(io_, host, port));
     uint16_t bound = acceptor_.local_endpoint().port();
     auto self = shared_from_this();
     asio::co_spawn(io_, [self]() { return self->AcceptLoop(); }, asio::detached);
