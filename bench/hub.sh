@@ -2,7 +2,7 @@
 # The event-hub benchmark, side by side in one run: Tarn (Kafka protocol, driven by librdkafka),
 # Redis Streams and NATS JetStream, 1 KiB records (bench/README.md says what is measured).
 #
-#   bench/hub.sh                  full run, about 4 minutes: 3 repetitions, order A B C C B A A B C
+#   bench/hub.sh                  full run, 3-4 minutes: 3 repetitions, order A B C C B A A B C
 #   bench/hub.sh --quick          about 1 minute: 1 repetition, shorter cells
 #
 # Options:
@@ -35,7 +35,7 @@ while (($#)); do
     --build-dir) build_dir="$2"; shift ;;
     --no-build) build=0 ;;
     --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "hub.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -122,11 +122,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A port nothing listens on (random, checked; the server fails loudly on the rare race).
+# A port nothing listens on: random below the kernel's ephemeral range (32768 up), where client
+# sockets cannot hold it; start_server retries on the rare race.
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
 }
@@ -144,6 +145,15 @@ wait_port() {  # port, seconds
 # start_server SYSTEM [STRACE_LOG]: a fresh data dir, pinned to CPU 1; sets server_pid, port,
 # http_port. Under strace, only fsync and fdatasync stop the server (seccomp filter).
 start_server() {
+  local attempt
+  for attempt in 1 2 3; do
+    start_server_once "$@" && return 0
+    echo "hub.sh: $1 failed to start (attempt $attempt)" >&2
+  done
+  return 1
+}
+
+start_server_once() {
   local system="$1" strace_log="${2:-}"
   local data="$work/$system-$((++cell_number))"
   mkdir -p "$data"
@@ -211,6 +221,10 @@ run_cell() {
 
 throughput_flags=(--records "$throughput_records" --warmup-records $((throughput_records / 10)))
 latency_flags=(--rate "$rate" --seconds "$latency_seconds" --warmup-seconds "$latency_warmup")
+# Redis reads at most 16 KiB per connection per event-loop pass and fsyncs once per pass, so one
+# connection carries ~15 records per fsync and falls behind 10k/s whenever an fsync takes more
+# than ~1.5 ms; it gets 4 producer connections (round-robin) in the latency cells.
+declare -A latency_extra=([tarn]="" [redis]="--connections 4" [nats]="")
 
 echo "hub.sh: systems ${run_systems[*]}, $reps repetition(s), results in $out"
 echo "hub.sh: $(uptime)"
@@ -232,7 +246,9 @@ for ((rep = 1; rep <= reps; rep++)); do
       stop_server
     fi
     if start_server "$system"; then
-      run_cell "$system" latency main "$rep" "hub-latency-$rep" "$(fsync_source "$system")" "${latency_flags[@]}"
+      # shellcheck disable=SC2086  # latency_extra holds separate words
+      run_cell "$system" latency main "$rep" "hub-latency-$rep" "$(fsync_source "$system")" \
+        "${latency_flags[@]}" ${latency_extra[$system]}
       stop_server
     fi
   done
@@ -244,8 +260,9 @@ if ((have_strace)); then
     if start_server "$system" "$log"; then
       run_cell "$system" throughput fsync-check 1 hub-check-throughput "strace-log:$log" \
         --records "$check_records" --warmup-records $((check_records / 10))
+      # shellcheck disable=SC2086
       run_cell "$system" latency fsync-check 1 hub-check-latency "strace-log:$log" \
-        --rate "$rate" --seconds "$check_seconds" --warmup-seconds 0.5
+        --rate "$rate" --seconds "$check_seconds" --warmup-seconds 0.5 ${latency_extra[$system]}
       stop_server
     fi
   done

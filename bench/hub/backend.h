@@ -42,8 +42,8 @@ struct RunSpec {
   int linger_ms = 5;
   int batch_bytes = 1'000'000;
   int fetch_wait_ms = 2;
-  // Redis: connections the throughput run spreads its in-flight commands over.
-  int connections = 8;
+  // Redis: connections the sends are spread over (round-robin in a latency run).
+  int connections = 50;
   // NATS: flush every publish at once instead of letting the client coalesce writes.
   bool send_asap = false;
 };

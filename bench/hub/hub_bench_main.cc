@@ -31,8 +31,9 @@ struct Options {
   double max_seconds = 60;
   double warmup_seconds = 1;
   double duration_seconds = 10;
-  int linger_ms = -1;  // -1: 5 for throughput, 0 for latency
-  int send_asap = -1;  // -1: off for throughput, on for latency
+  int linger_ms = -1;    // -1: 5 for throughput, 0 for latency
+  int send_asap = -1;    // -1: off for throughput, on for latency
+  int connections = -1;  // -1: 50 for throughput, 1 for latency
   int server_pid = 0;
   std::string fsyncs = "none";
   std::string json_out;  // append the record here; stdout when empty
@@ -44,8 +45,8 @@ nanoseconds Seconds(double s) {
 
 // In-flight defaults that gave each system its best throughput on the reference machine.
 int DefaultInFlight(std::string_view system) {
-  if (system == "redis") return 512;
-  if (system == "nats") return 4096;
+  if (system == "redis") return 800;
+  if (system == "nats") return 16'384;
   return 50'000;
 }
 
@@ -74,6 +75,7 @@ Status Run(Options& o) {
   spec.duration = Seconds(o.duration_seconds);
   spec.linger_ms = o.linger_ms >= 0 ? o.linger_ms : (latency ? 0 : 5);
   spec.send_asap = o.send_asap >= 0 ? o.send_asap != 0 : latency;
+  spec.connections = o.connections > 0 ? o.connections : (latency ? 1 : 50);
   if (spec.warmup_records >= spec.records) spec.warmup_records = spec.records / 10;
 
   TARN_ASSIGN_OR_RETURN(ServerProbe probe, ServerProbe::Create(o.server_pid, o.fsyncs));
@@ -122,13 +124,13 @@ void AddRunOptions(CLI::App& cmd, Options& o) {
       ->capture_default_str();
   cmd.add_option("--json-out", o.json_out, "Append the run record here (default: stdout)");
   cmd.add_option("--in-flight", o.spec.in_flight,
-                 "Unacknowledged records at most (default: kafka 50000, redis 512, nats 4096)");
+                 "Unacknowledged records at most (default: kafka 50000, redis 800, nats 16384)");
   cmd.add_option("--linger-ms", o.linger_ms, "Kafka linger.ms (default: 5, latency runs 0)");
   cmd.add_option("--batch-bytes", o.spec.batch_bytes, "Kafka batch.size")->capture_default_str();
   cmd.add_option("--fetch-wait-ms", o.spec.fetch_wait_ms, "Kafka consumer fetch.wait.max.ms")
       ->capture_default_str();
-  cmd.add_option("--connections", o.spec.connections, "Redis connections (throughput)")
-      ->capture_default_str();
+  cmd.add_option("--connections", o.connections,
+                 "Redis producer connections (default: throughput 50, latency 1)");
   cmd.add_option("--send-asap", o.send_asap, "NATS: 1 flushes every publish (default: latency 1)");
 }
 

@@ -265,9 +265,15 @@ class RedisBackend : public Backend {
     return result;
   }
 
+  // Sends go round-robin over `connections` producer connections (one by default); a thread
+  // sends each XADD when it is due and, between sends, reads replies as they come.
   Result<RunResult> RunLatency(const RunSpec& spec) override {
     int64_t deadline = MonotonicNs() + spec.max_wall.count();
-    TARN_ASSIGN_OR_RETURN(RedisConnection producer, RedisConnection::Connect(spec));
+    std::vector<RedisConnection> producers;
+    for (int i = 0; i < std::max(spec.connections, 1); ++i) {
+      TARN_ASSIGN_OR_RETURN(RedisConnection connection, RedisConnection::Connect(spec));
+      producers.push_back(std::move(connection));
+    }
     TARN_ASSIGN_OR_RETURN(RedisConnection tail_connection, RedisConnection::Connect(spec));
     // Tail from the last entry now in the stream ("0-0" when it is empty).
     TARN_ASSIGN_OR_RETURN(
@@ -280,12 +286,17 @@ class RedisBackend : public Backend {
     StreamTail tail(std::move(tail_connection), spec, schedule, last_id);
     schedule.StartAt(MonotonicNs() + 50'000'000);
 
-    // One thread sends each XADD when it is due and, between sends, reads replies as they come.
     RunResult result;
     Payload payload(spec.record_bytes);
     int64_t total = schedule.total_sends();
     int64_t first_measured_due = schedule.DueNs(schedule.warmup_sends());
-    while (result.sent < total || producer.pending() > 0) {
+    auto pending = [&] {
+      int64_t n = 0;
+      for (const RedisConnection& producer : producers) n += producer.pending();
+      return n;
+    };
+    std::vector<pollfd> fds(producers.size());
+    while (result.sent < total || pending() > 0) {
       int64_t now = MonotonicNs();
       if (now >= deadline) {
         result.timed_out = true;
@@ -294,6 +305,7 @@ class RedisBackend : public Backend {
       if (result.sent < total && now >= schedule.DueNs(result.sent)) {
         int64_t due = schedule.DueNs(result.sent);
         result.max_send_lag_ns = std::max(result.max_send_lag_ns, now - due);
+        RedisConnection& producer = producers[result.sent % producers.size()];
         producer.AppendXadd(spec.topic, payload.Stamp(result.sent, due), due);
         ++result.sent;
         TARN_TRY(producer.Flush());
@@ -304,12 +316,13 @@ class RedisBackend : public Backend {
                             ? std::max<int64_t>(0, schedule.DueNs(result.sent) - now)
                             : 100'000'000;
       timespec timeout{.tv_sec = wait_ns / 1'000'000'000, .tv_nsec = wait_ns % 1'000'000'000};
-      pollfd fd{producer.fd(), POLLIN, 0};
-      if (ppoll(&fd, 1, &timeout, nullptr) < 0 && errno != EINTR) {
+      for (size_t i = 0; i < producers.size(); ++i) fds[i] = {producers[i].fd(), POLLIN, 0};
+      if (ppoll(fds.data(), fds.size(), &timeout, nullptr) < 0 && errno != EINTR) {
         return Error(Status::FromErrno("ppoll", errno));
       }
-      if (fd.revents & (POLLIN | POLLHUP | POLLERR)) {
-        TARN_TRY(producer.ReadReplies([&](const redisReply& reply, int64_t due) {
+      for (size_t i = 0; i < producers.size(); ++i) {
+        if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+        TARN_TRY(producers[i].ReadReplies([&](const redisReply& reply, int64_t due) {
           RecordReply(reply, due, MonotonicNs(), due >= first_measured_due, result);
         }));
       }

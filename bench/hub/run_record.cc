@@ -123,7 +123,7 @@ json MakeRunRecord(const RunInfo& info, const RunSpec& spec, const RunResult& re
     config["linger_ms"] = spec.linger_ms;
     config["batch_bytes"] = spec.batch_bytes;
     if (info.mode == "latency") config["fetch_wait_ms"] = spec.fetch_wait_ms;
-  } else if (info.system == "redis" && info.mode == "throughput") {
+  } else if (info.system == "redis") {
     config["connections"] = spec.connections;
   } else if (info.system == "nats") {
     config["send_asap"] = spec.send_asap;

@@ -44,13 +44,15 @@ int ReportStatus(const CLI::App& cmd, const Status& status) {
   return kExitRuntimeError;
 }
 
+std::string Quote(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
 Result<std::pair<std::string, std::string>> ParseKeyValue(std::string_view arg) {
   size_t eq = arg.find('=');
   if (eq == std::string_view::npos) {
-    return Error(Status::InvalidArgument("expected key=value, got \"" + std::string(arg) + "\""));
+    return Error(Status::InvalidArgument("expected key=value, got " + Quote(arg)));
   }
   if (eq == 0) {
-    return Error(Status::InvalidArgument("empty key in \"" + std::string(arg) + "\""));
+    return Error(Status::InvalidArgument("empty key in " + Quote(arg)));
   }
   return std::pair<std::string, std::string>(arg.substr(0, eq), arg.substr(eq + 1));
 }

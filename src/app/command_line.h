@@ -36,6 +36,9 @@ std::string UsageErrorMessage(const CLI::App& root, const CLI::ParseError& error
 // Prints "<command path>: <message>" to stderr when `status` is not OK. Returns the exit code.
 int ReportStatus(const CLI::App& cmd, const Status& status);
 
+// `name` in double quotes, as errors show names: topic "orders".
+std::string Quote(std::string_view name);
+
 // Splits "key=value" at the first '='. The key must not be empty; the value may be.
 Result<std::pair<std::string, std::string>> ParseKeyValue(std::string_view arg);
 

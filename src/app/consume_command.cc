@@ -41,8 +41,6 @@ class StopOnSignal {
   void (*previous_term_)(int);
 };
 
-std::string Quoted(const std::string& name) { return "\"" + name + "\""; }
-
 RecordView ToRecordView(const rd_kafka_message_t& message, std::string_view topic) {
   RecordView record;
   record.topic = topic;
@@ -77,9 +75,9 @@ Result<std::vector<int32_t>> PartitionsToRead(const KafkaClient& client, const C
   TARN_ASSIGN_OR_RETURN(std::vector<int32_t> partitions, client.TopicPartitions(args.topic));
   if (!args.partition.has_value()) return partitions;
   if (std::find(partitions.begin(), partitions.end(), *args.partition) == partitions.end()) {
-    return Error(Status::NotFound("topic " + Quoted(args.topic) + " has no partition " +
+    return Error(Status::NotFound("topic " + Quote(args.topic) + " has no partition " +
                                   std::to_string(*args.partition) + " (it has " +
-                                  std::to_string(partitions.size()) + ")"));
+                                  std::to_string(partitions.size()) + " partitions)"));
   }
   return std::vector<int32_t>{*args.partition};
 }
@@ -128,9 +126,9 @@ class RecordPrinter {
       const auto now = std::chrono::steady_clock::now();
       if (message == nullptr) {
         if (!args_.follow && now - last_progress > client_.timeout()) {
-          return client_.Explain(Status::Timeout(
-              "no records or end of partition from " + client_.brokers() + " within " +
-              std::to_string(client_.timeout().count()) + " ms"));
+          return client_.Explain(
+              Status::Timeout("no records or end of partition from " + client_.brokers() +
+                              " within " + std::to_string(client_.timeout().count()) + " ms"));
         }
         continue;
       }
@@ -162,10 +160,11 @@ class RecordPrinter {
     const char* detail = rd_kafka_message_errstr(&message);
     if (message.rkt != nullptr) {
       std::string where = args_.topic + "/" + std::to_string(message.partition);
-      if (message.err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE &&
+      // With auto.offset.reset=error an --from OFFSET outside the partition arrives as this.
+      if ((message.err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+           message.err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) &&
           args_.from.kind == StartPosition::Kind::kOffset) {
-        return Status::OutOfRange(where + ": offset " + std::to_string(args_.from.value) +
-                                  " is out of range (see tarn topic describe " + args_.topic + ")");
+        return OffsetOutOfRange(message.partition);
       }
       return KafkaStatus(message.err, where, detail);
     }
@@ -175,6 +174,20 @@ class RecordPrinter {
       last_warning_ = std::move(warning);
     }
     return Status::Ok();
+  }
+
+  Status OffsetOutOfRange(int32_t partition) const {
+    std::string message = "offset " + std::to_string(args_.from.value) + " is out of range for " +
+                          args_.topic + "/" + std::to_string(partition);
+    int64_t earliest = 0;
+    int64_t latest = 0;
+    if (rd_kafka_query_watermark_offsets(client_.get(), args_.topic.c_str(), partition, &earliest,
+                                         &latest, static_cast<int>(client_.timeout().count())) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      message +=
+          " (earliest " + std::to_string(earliest) + ", latest " + std::to_string(latest) + ")";
+    }
+    return Status::OutOfRange(std::move(message));
   }
 
   const ConsumeArgs& args_;
@@ -200,7 +213,8 @@ Status Consume(const ConsumeArgs& args) {
   rd_kafka_poll_set_consumer(client.get());
   TARN_ASSIGN_OR_RETURN(std::vector<int32_t> partitions, PartitionsToRead(client, args));
   TARN_ASSIGN_OR_RETURN(PartitionListPtr assignment, StartOffsets(client, args, partitions));
-  TARN_TRY(KafkaStatus(rd_kafka_assign(client.get(), assignment.get()), "cannot assign partitions"));
+  TARN_TRY(
+      KafkaStatus(rd_kafka_assign(client.get(), assignment.get()), "cannot assign partitions"));
   RecordPrinter printer(args, client, partitions.size());
   return printer.Run();
 }
@@ -219,8 +233,10 @@ Result<StartPosition> ParseStartPosition(std::string_view text) {
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), position.value);
   if (number.empty() || ec != std::errc() || end != number.data() + number.size() ||
       position.value < 0) {
-    return Error(Status::InvalidArgument("expected earliest, latest, an offset or @TIMESTAMP_MS, "
-                                         "got \"" + std::string(text) + "\""));
+    return Error(
+        Status::InvalidArgument("expected earliest, latest, an offset or @TIMESTAMP_MS, "
+                                "got \"" +
+                                std::string(text) + "\""));
   }
   return position;
 }
@@ -228,8 +244,7 @@ Result<StartPosition> ParseStartPosition(std::string_view text) {
 void AddConsumeCommand(CLI::App& root, int& exit_code) {
   auto args = std::make_shared<ConsumeArgs>();
   CLI::App* cmd = root.add_subcommand(
-      "consume",
-      "Print a topic's records, one per line; stops at the end unless --follow");
+      "consume", "Print a topic's records, one per line; stops at the end unless --follow");
   cmd->add_option("TOPIC", args->topic, "Topic to read")->required();
   cmd->add_option("-p,--partition", args->partition, "Read only this partition (default: all)")
       ->type_name("N")

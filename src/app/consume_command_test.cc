@@ -21,8 +21,8 @@ TEST(ParseStartPositionTest, OffsetsAndTimestamps) {
 }
 
 TEST(ParseStartPositionTest, RejectsWithTheAcceptedForms) {
-  for (std::string_view bad : {"", "first", "-1", "@", "@-5", "12x", "@12x", "Earliest",
-                               "99999999999999999999"}) {
+  for (std::string_view bad :
+       {"", "first", "-1", "@", "@-5", "12x", "@12x", "Earliest", "99999999999999999999"}) {
     Result<StartPosition> position = ParseStartPosition(bad);
     ASSERT_FALSE(position.has_value()) << bad;
     EXPECT_EQ(position.error().code(), StatusCode::kInvalidArgument);

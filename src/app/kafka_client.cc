@@ -3,10 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <iostream>
 #include <mutex>
 
+#include "app/command_line.h"
 #include "app/serve_config.h"
 #include "app/version.h"
 
@@ -39,8 +39,8 @@ void AddClientFlags(CLI::App& cmd, ClientOptions& options) {
   cmd.add_option_function<int64_t>(
          "--timeout-ms",
          [&options](const int64_t& ms) { options.timeout = std::chrono::milliseconds(ms); },
-         "How long to wait for the brokers (default " +
-             std::to_string(options.timeout.count()) + ")")
+         "How long to wait for the brokers (default " + std::to_string(options.timeout.count()) +
+             ")")
       ->type_name("MS")
       ->check(CLI::PositiveNumber);
 }
@@ -60,6 +60,20 @@ Status ValidateBrokerList(std::string_view brokers) {
     start = comma + 1;
   }
   return Status::Ok();
+}
+
+std::string LogLineReason(std::string_view line) {
+  if (line.starts_with("[thrd:")) {
+    size_t end = line.find("]: ");
+    if (end != std::string_view::npos) line.remove_prefix(end + 3);
+  }
+  // Then "tarn-cli/0.1.0#producer-1: " and "127.0.0.1:9092/bootstrap: ": words ending in ':'.
+  for (;;) {
+    size_t space = line.find(' ');
+    if (space == std::string_view::npos || space < 2 || line[space - 1] != ':') break;
+    line.remove_prefix(space + 1);
+  }
+  return std::string(line);
 }
 
 StatusCode KafkaErrorCode(rd_kafka_resp_err_t err) {
@@ -124,6 +138,17 @@ Status KafkaStatus(rd_kafka_resp_err_t err, std::string_view context, std::strin
   return Status(KafkaErrorCode(err), std::move(message));
 }
 
+Result<const rd_kafka_metadata_topic_t*> FindTopic(const rd_kafka_metadata_t& metadata,
+                                                   const std::string& topic) {
+  for (int i = 0; i < metadata.topic_cnt; ++i) {
+    const rd_kafka_metadata_topic_t& entry = metadata.topics[i];
+    if (topic != entry.topic) continue;
+    TARN_TRY(KafkaStatus(entry.err, "topic " + Quote(topic)));
+    return &entry;
+  }
+  return Error(Status::NotFound("unknown topic " + Quote(topic)));
+}
+
 Result<ConfPtr> NewClientConf(const ClientOptions& options,
                               const std::vector<std::pair<std::string, std::string>>& properties) {
   ConfPtr conf(rd_kafka_conf_new());
@@ -149,7 +174,10 @@ Result<ConfPtr> NewClientConf(const ClientOptions& options,
 struct KafkaClient::LogState {
   bool print = false;  // TARN_KAFKA_DEBUG is set: print every line
   std::mutex mu;
-  std::string last_error;  // guarded by mu
+  // Guarded by mu. A connection failure (facility FAIL) says more than the "1/1 brokers are
+  // down" that follows it, so it is kept apart and preferred.
+  std::string last_connect_error;
+  std::string last_error;
 };
 
 KafkaClient::KafkaClient(std::unique_ptr<LogState> log, HandlePtr handle,
@@ -184,7 +212,8 @@ void KafkaClient::OnLog(const rd_kafka_t* handle, int level, const char* facilit
   if (log->print) std::cerr << "librdkafka " << level << " " << facility << ": " << line << "\n";
   if (level > kLogErr) return;
   std::lock_guard lock(log->mu);
-  log->last_error = line;
+  (std::string_view(facility) == "FAIL" ? log->last_connect_error : log->last_error) =
+      LogLineReason(line);
 }
 
 Status KafkaClient::Explain(Status status) const {
@@ -194,7 +223,7 @@ Status KafkaClient::Explain(Status status) const {
   std::string last_error;
   {
     std::lock_guard lock(log_->mu);
-    last_error = log_->last_error;
+    last_error = log_->last_connect_error.empty() ? log_->last_error : log_->last_connect_error;
   }
   if (last_error.empty()) return status;
   return Status(status.code(), status.message() + " (last error: " + last_error + ")");
@@ -212,18 +241,11 @@ Result<MetadataPtr> KafkaClient::FetchMetadata() const {
 
 Result<std::vector<int32_t>> KafkaClient::TopicPartitions(const std::string& topic) const {
   TARN_ASSIGN_OR_RETURN(MetadataPtr metadata, FetchMetadata());
-  for (int i = 0; i < metadata->topic_cnt; ++i) {
-    const rd_kafka_metadata_topic_t& t = metadata->topics[i];
-    if (topic != t.topic) continue;
-    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Error(KafkaStatus(t.err, "topic \"" + topic + "\""));
-    }
-    std::vector<int32_t> partitions;
-    for (int p = 0; p < t.partition_cnt; ++p) partitions.push_back(t.partitions[p].id);
-    std::sort(partitions.begin(), partitions.end());
-    return partitions;
-  }
-  return Error(Status::NotFound("unknown topic \"" + topic + "\""));
+  TARN_ASSIGN_OR_RETURN(const rd_kafka_metadata_topic_t* found, FindTopic(*metadata, topic));
+  std::vector<int32_t> partitions;
+  for (int p = 0; p < found->partition_cnt; ++p) partitions.push_back(found->partitions[p].id);
+  std::sort(partitions.begin(), partitions.end());
+  return partitions;
 }
 
 Result<EventPtr> KafkaClient::RunAdmin(
@@ -239,8 +261,7 @@ Result<EventPtr> KafkaClient::RunAdmin(
   if (op == RD_KAFKA_ADMIN_OP_CREATETOPICS || op == RD_KAFKA_ADMIN_OP_DELETETOPICS) {
     // Wait until the broker has finished creating or deleting, not just accepted the request.
     if (rd_kafka_AdminOptions_set_operation_timeout(admin_options.get(), timeout_ms, errstr,
-                                                    sizeof(errstr)) !=
-        RD_KAFKA_RESP_ERR_NO_ERROR) {
+                                                    sizeof(errstr)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Error(Status::InvalidArgument(errstr));
     }
   }

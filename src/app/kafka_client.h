@@ -26,7 +26,7 @@ inline constexpr std::string_view kDefaultBrokers = "127.0.0.1:9092";
 // Settings every client command shares.
 struct ClientOptions {
   std::string brokers = std::string(kDefaultBrokers);  // comma-separated HOST:PORT list
-  std::chrono::milliseconds timeout{10000};           // how long to wait for the brokers
+  std::chrono::milliseconds timeout{10000};            // how long to wait for the brokers
 };
 
 // Adds `--brokers HOST:PORT[,HOST:PORT...]` (default: $TARN_BROKERS, else 127.0.0.1:9092) and
@@ -51,9 +51,8 @@ using MessagePtr = std::unique_ptr<rd_kafka_message_t, RdKafkaDeleter<rd_kafka_m
 using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, RdKafkaDeleter<rd_kafka_headers_destroy>>;
 using MetadataPtr =
     std::unique_ptr<const rd_kafka_metadata_t, RdKafkaDeleter<rd_kafka_metadata_destroy>>;
-using PartitionListPtr =
-    std::unique_ptr<rd_kafka_topic_partition_list_t,
-                    RdKafkaDeleter<rd_kafka_topic_partition_list_destroy>>;
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t,
+                                         RdKafkaDeleter<rd_kafka_topic_partition_list_destroy>>;
 using AdminOptionsPtr =
     std::unique_ptr<rd_kafka_AdminOptions_t, RdKafkaDeleter<rd_kafka_AdminOptions_destroy>>;
 
@@ -64,6 +63,15 @@ StatusCode KafkaErrorCode(rd_kafka_resp_err_t err);
 // "<context>: <detail>", with the code from KafkaErrorCode; detail defaults to librdkafka's text
 // for `err`. OK when `err` is RD_KAFKA_RESP_ERR_NO_ERROR.
 Status KafkaStatus(rd_kafka_resp_err_t err, std::string_view context, std::string_view detail = {});
+
+// The reason in a librdkafka log line, without the thread, client and broker names before it:
+// "[thrd:b:9092/bootstrap]: b:9092/bootstrap: Connect to ... failed" -> "Connect to ... failed".
+std::string LogLineReason(std::string_view line);
+
+// The entry for `topic` in `metadata`. NotFound ("unknown topic "x"") when it is not there; the
+// topic's own error when the broker reported one.
+Result<const rd_kafka_metadata_topic_t*> FindTopic(const rd_kafka_metadata_t& metadata,
+                                                   const std::string& topic);
 
 // A configuration for `options.brokers` with `properties` (librdkafka names) set on it.
 // InvalidArgument when librdkafka refuses a property.

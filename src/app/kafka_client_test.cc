@@ -40,6 +40,16 @@ TEST(KafkaStatusTest, MapsTheErrorsUsersMeet) {
             "c: bad value");
 }
 
+TEST(LogLineReasonTest, DropsThreadClientAndBrokerNames) {
+  EXPECT_EQ(LogLineReason("[thrd:127.0.0.1:1/bootstrap]: 127.0.0.1:1/bootstrap: Connect to "
+                          "ipv4#127.0.0.1:1 failed: Connection refused"),
+            "Connect to ipv4#127.0.0.1:1 failed: Connection refused");
+  EXPECT_EQ(LogLineReason("[thrd:app]: tarn-cli/0.1.0#producer-1: b:9092/bootstrap: Connect to "
+                          "ipv4#127.0.0.1:9092 failed: x"),
+            "Connect to ipv4#127.0.0.1:9092 failed: x");
+  EXPECT_EQ(LogLineReason("1/1 brokers are down"), "1/1 brokers are down");
+}
+
 TEST(NewClientConfTest, RefusesUnknownProperties) {
   ClientOptions options;
   EXPECT_TRUE(NewClientConf(options, {{"acks", "all"}}).has_value());
@@ -63,7 +73,8 @@ TEST(KafkaClientTest, UnreachableBrokerFailsWithTheReason) {
   EXPECT_THAT(metadata.error().code(),
               ::testing::AnyOf(StatusCode::kUnavailable, StatusCode::kTimeout));
   EXPECT_THAT(metadata.error().message(), HasSubstr("127.0.0.1:1"));
-  EXPECT_THAT(metadata.error().message(), HasSubstr("Connection refused"));
+  EXPECT_THAT(metadata.error().message(),
+              HasSubstr("(last error: Connect to ipv4#127.0.0.1:1 failed: Connection refused"));
 }
 
 TEST(ClientFlagsTest, BrokersComeFromTheFlagThenTheEnvironmentThenTheDefault) {

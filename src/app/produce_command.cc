@@ -23,13 +23,14 @@ class DeliveryTracker {
 
   void OnDelivery(const rd_kafka_message_t& message) {
     if (message.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (failed_++ == 0) first_error_ = KafkaStatus(message.err, "delivery failed");
+      if (failed_++ == 0) first_error_ = DeliveryStatus(message);
       return;
     }
     ++delivered_;
     if (verbose_) {
+      // With --acks 0 the broker does not answer, so the offset is not known.
       std::cout << rd_kafka_topic_name(message.rkt) << "/" << message.partition << "@"
-                << message.offset << "\n";
+                << (message.offset >= 0 ? std::to_string(message.offset) : "unknown") << "\n";
     }
   }
 
@@ -38,14 +39,21 @@ class DeliveryTracker {
   const Status& first_error() const { return first_error_; }
 
  private:
+  static Status DeliveryStatus(const rd_kafka_message_t& message) {
+    if (message.err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+      return Status::NotFound("topic " + Quote(rd_kafka_topic_name(message.rkt)) +
+                              " has no partition " + std::to_string(message.partition));
+    }
+    return KafkaStatus(message.err, "delivery failed");
+  }
+
   bool verbose_;
   int64_t delivered_ = 0;
   int64_t failed_ = 0;
   Status first_error_;
 };
 
-void OnDeliveryReport(rd_kafka_t* /*handle*/, const rd_kafka_message_t* message,
-                      void* /*opaque*/) {
+void OnDeliveryReport(rd_kafka_t* /*handle*/, const rd_kafka_message_t* message, void* /*opaque*/) {
   static_cast<DeliveryTracker*>(message->_private)->OnDelivery(*message);
 }
 
@@ -77,7 +85,8 @@ class RecordSender {
           RD_KAFKA_V_PARTITION(args_.partition < 0 ? RD_KAFKA_PARTITION_UA : args_.partition),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-          RD_KAFKA_V_KEY(key.has_value() ? key->data() : nullptr, key.has_value() ? key->size() : 0),
+          RD_KAFKA_V_KEY(key.has_value() ? key->data() : nullptr,
+                         key.has_value() ? key->size() : 0),
           RD_KAFKA_V_HEADERS(headers.get()), RD_KAFKA_V_OPAQUE(&tracker_), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_poll(client_.get(), 100);  // serve delivery reports to make room
@@ -171,9 +180,9 @@ Status Produce(const ProduceArgs& args) {
   std::cout.flush();
   if (tracker.failed() > 0) return DeliveryError(client, tracker, sender.sent());
   if (flush_err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return client.Explain(Status::Timeout(
-        std::to_string(sender.sent() - tracker.delivered()) + " records not confirmed within " +
-        std::to_string(flush_ms) + " ms"));
+    return client.Explain(Status::Timeout(std::to_string(sender.sent() - tracker.delivered()) +
+                                          " records not confirmed within " +
+                                          std::to_string(flush_ms) + " ms"));
   }
   return input_status;
 }
@@ -194,7 +203,7 @@ std::vector<std::pair<std::string, std::string>> ProducerProperties(const Produc
 Result<KeyedValue> SplitKeyValue(std::string_view input, std::string_view separator) {
   size_t at = input.find(separator);
   if (separator.empty() || at == std::string_view::npos) {
-    return Error(Status::InvalidArgument("no key separator \"" + std::string(separator) + "\""));
+    return Error(Status::InvalidArgument("no key separator " + Quote(separator)));
   }
   return KeyedValue{input.substr(0, at), input.substr(at + separator.size())};
 }
@@ -206,8 +215,8 @@ void AddProduceCommand(CLI::App& root, int& exit_code) {
       "Send records to a topic: one per VALUE, or one per line of stdin (empty lines skipped)");
   cmd->add_option("TOPIC", args->topic, "Topic to send to")->required();
   cmd->add_option("VALUE", args->values, "Record values (default: read stdin)");
-  CLI::Option* key = cmd->add_option("-k,--key", args->key, "Key of every record")
-                         ->type_name("KEY");
+  CLI::Option* key =
+      cmd->add_option("-k,--key", args->key, "Key of every record")->type_name("KEY");
   cmd->add_option("--key-separator", args->key_separator,
                   "Split each value at the first SEP into key and value")
       ->type_name("SEP")

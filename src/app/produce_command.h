@@ -19,14 +19,14 @@ namespace tarn::app {
 struct ProduceArgs {
   ClientOptions client;
   std::string topic;
-  std::vector<std::string> values;      // empty: read stdin
-  std::optional<std::string> key;       // --key: the key of every record
+  std::vector<std::string> values;           // empty: read stdin
+  std::optional<std::string> key;            // --key: the key of every record
   std::optional<std::string> key_separator;  // --key-separator: split each input into key, value
-  std::vector<std::string> headers;     // key=value
-  int32_t partition = -1;               // -1: the partitioner chooses (murmur2 of the key)
-  std::string acks = "all";             // all, 1 or 0
-  bool idempotence = true;              // only with acks=all
-  std::string compression = "none";     // none, gzip, snappy, lz4, zstd
+  std::vector<std::string> headers;          // key=value
+  int32_t partition = -1;                    // -1: the partitioner chooses (murmur2 of the key)
+  std::string acks = "all";                  // all, 1 or 0
+  bool idempotence = true;                   // only with acks=all
+  std::string compression = "none";          // none, gzip, snappy, lz4, zstd
   bool verbose = false;
 };
 

@@ -8,7 +8,8 @@
 namespace tarn::app {
 namespace {
 
-std::map<std::string, std::string> AsMap(const std::vector<std::pair<std::string, std::string>>& v) {
+std::map<std::string, std::string> AsMap(
+    const std::vector<std::pair<std::string, std::string>>& v) {
   return {v.begin(), v.end()};
 }
 

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+// ordered_json keeps the fields in the documented order.
+
 namespace tarn::app {
 namespace {
 
@@ -56,7 +58,7 @@ void AppendEscaped(std::string_view bytes, std::string& out) {
   }
 }
 
-nlohmann::json BytesToJson(std::optional<std::string_view> bytes) {
+nlohmann::ordered_json BytesToJson(std::optional<std::string_view> bytes) {
   if (!bytes.has_value()) return nullptr;
   if (IsValidUtf8(*bytes)) return std::string(*bytes);
   return {{"base64", Base64Encode(*bytes)}};
@@ -86,19 +88,19 @@ std::string FormatText(const RecordView& record) {
 }
 
 std::string FormatJson(const RecordView& record) {
-  nlohmann::json headers = nlohmann::json::object();
+  nlohmann::ordered_json headers = nlohmann::ordered_json::object();
   for (const auto& [name, value] : record.headers) {
     const std::string key(name);
-    nlohmann::json encoded = BytesToJson(value);
+    nlohmann::ordered_json encoded = BytesToJson(value);
     auto existing = headers.find(key);
     if (existing == headers.end()) {
       headers[key] = std::move(encoded);
     } else {
-      if (!existing->is_array()) *existing = nlohmann::json::array({std::move(*existing)});
+      if (!existing->is_array()) *existing = nlohmann::ordered_json::array({std::move(*existing)});
       existing->push_back(std::move(encoded));
     }
   }
-  nlohmann::json json = {
+  nlohmann::ordered_json json = {
       {"topic", std::string(record.topic)},
       {"partition", record.partition},
       {"offset", record.offset},
@@ -108,7 +110,7 @@ std::string FormatJson(const RecordView& record) {
       {"value", BytesToJson(record.value)},
   };
   // Header names and the topic are not checked for UTF-8: replace rather than throw.
-  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace

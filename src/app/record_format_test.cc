@@ -22,7 +22,8 @@ RecordView Sample() {
 }
 
 TEST(RecordFormatTest, TextLayout) {
-  EXPECT_EQ(FormatRecord(Sample(), RecordFormat::kText), "p2@41 key=k1 trace=abc user=u-7\t{\"id\":1}");
+  EXPECT_EQ(FormatRecord(Sample(), RecordFormat::kText),
+            "p2@41 key=k1 trace=abc user=u-7\t{\"id\":1}");
 }
 
 TEST(RecordFormatTest, TextLeavesOutNullKeyAndNoHeaders) {
@@ -82,7 +83,7 @@ TEST(Utf8Test, AcceptsWellFormedText) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));  // é € 😀
-  EXPECT_TRUE(IsValidUtf8("\xf4\x8f\xbf\xbf"));                         // U+10FFFF
+  EXPECT_TRUE(IsValidUtf8("\xf4\x8f\xbf\xbf"));                           // U+10FFFF
 }
 
 TEST(Utf8Test, RejectsMalformedBytes) {

@@ -71,10 +71,14 @@ constexpr std::string_view TypeDescription() {
 
 std::string_view NodeKind(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a map";
-    default: return "a scalar";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    default:
+      return "a scalar";
   }
 }
 
@@ -119,8 +123,8 @@ Status CheckAddress(std::string_view key, const std::string& value, bool allow_e
 template <typename T>
 Status CheckAtLeast(std::string_view key, T value, T minimum) {
   if (value >= minimum) return Status::Ok();
-  return InvalidKey(key, "must be at least " + std::to_string(minimum) + ", got " +
-                             std::to_string(value));
+  return InvalidKey(
+      key, "must be at least " + std::to_string(minimum) + ", got " + std::to_string(value));
 }
 
 // What AddServeFlags keeps between registering the flags and the end of parsing.
@@ -207,10 +211,10 @@ Status ValidateServeConfig(const ServeConfig& config) {
   TARN_TRY(CheckAddress("http-addr", config.http_addr, /*allow_empty=*/false));
   TARN_TRY(CheckAddress("advertised-kafka-addr", config.advertised_kafka_addr,
                         /*allow_empty=*/true));
-  if (config.region.empty() || !std::all_of(config.region.begin(), config.region.end(),
-                                            IsHostnameChar)) {
-    return InvalidKey("region", "must be letters, digits, '-', '_' or '.', got \"" +
-                                    config.region + "\"");
+  if (config.region.empty() ||
+      !std::all_of(config.region.begin(), config.region.end(), IsHostnameChar)) {
+    return InvalidKey("region",
+                      "must be letters, digits, '-', '_' or '.', got \"" + config.region + "\"");
   }
   TARN_TRY(CheckAtLeast<int32_t>("default-partitions", config.default_partitions, 1));
   TARN_TRY(CheckAtLeast<int64_t>("flush-interval-ms", config.flush_interval_ms, 0));
@@ -225,8 +229,10 @@ Status ValidateServeConfig(const ServeConfig& config) {
   constexpr std::array<std::string_view, 7> kLevels = {"trace", "debug",    "info", "warn",
                                                        "error", "critical", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), config.log_level) == kLevels.end()) {
-    return InvalidKey("log-level", "must be trace, debug, info, warn, error, critical or off, "
-                                   "got \"" + config.log_level + "\"");
+    return InvalidKey("log-level",
+                      "must be trace, debug, info, warn, error, critical or off, "
+                      "got \"" +
+                          config.log_level + "\"");
   }
   return Status::Ok();
 }
@@ -288,8 +294,8 @@ Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view address)
     }
     host = std::string(address.substr(0, colon));
     if (host.find(':') != std::string::npos) {
-      return Error(Status::InvalidArgument("an IPv6 address goes in brackets ([::1]:9092), got " +
-                                           quoted));
+      return Error(
+          Status::InvalidArgument("an IPv6 address goes in brackets ([::1]:9092), got " + quoted));
     }
     if (host.empty() || !std::all_of(host.begin(), host.end(), IsHostnameChar)) {
       return Error(Status::InvalidArgument("bad host in " + quoted));

@@ -77,7 +77,8 @@ default-partitions: 6
 flush-interval-ms: 50
 retention-bytes: 1000000000000
 log-level: debug
-)", "tarn.yaml");
+)",
+                                                "tarn.yaml");
   ASSERT_TRUE(config.has_value()) << config.error().ToString();
   EXPECT_EQ(config->data_dir, "/var/lib/tarn");
   EXPECT_EQ(config->kafka_addr, "[::1]:19092");
@@ -181,7 +182,8 @@ TEST(ServeFlagsTest, FlagsOverrideTheFileWhichOverridesDefaults) {
 
 TEST(ServeFlagsTest, AFlagEqualToTheDefaultStillBeatsTheFile) {
   TempDir dir;
-  std::filesystem::path file = dir.Write("t.yaml", "region: from-file\nauto-create-topics: false\n");
+  std::filesystem::path file =
+      dir.Write("t.yaml", "region: from-file\nauto-create-topics: false\n");
   Result<ServeConfig> config =
       ParseFlags({"--config", file.string(), "--region", "local", "--auto-create-topics"});
   ASSERT_TRUE(config.has_value()) << config.error().message();
@@ -247,9 +249,9 @@ TEST(ParseHostPortTest, AcceptsTheThreeForms) {
 }
 
 TEST(ParseHostPortTest, RejectsWithAReason) {
-  for (std::string_view bad : {"", "localhost", ":9092", "host:", "host:65536", "host:-1",
-                               "host:12ab", "::1:9092", "[::1]9092", "[::1", "[host]:1",
-                               "bad host:1"}) {
+  for (std::string_view bad :
+       {"", "localhost", ":9092", "host:", "host:65536", "host:-1", "host:12ab", "::1:9092",
+        "[::1]9092", "[::1", "[host]:1", "bad host:1"}) {
     Result<std::pair<std::string, uint16_t>> parsed = ParseHostPort(bad);
     EXPECT_FALSE(parsed.has_value()) << bad;
     if (!parsed.has_value()) {

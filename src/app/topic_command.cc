@@ -12,14 +12,11 @@
 namespace tarn::app {
 namespace {
 
-using NewTopicPtr =
-    std::unique_ptr<rd_kafka_NewTopic_t, RdKafkaDeleter<rd_kafka_NewTopic_destroy>>;
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, RdKafkaDeleter<rd_kafka_NewTopic_destroy>>;
 using DeleteTopicPtr =
     std::unique_ptr<rd_kafka_DeleteTopic_t, RdKafkaDeleter<rd_kafka_DeleteTopic_destroy>>;
 using ConfigResourcePtr =
     std::unique_ptr<rd_kafka_ConfigResource_t, RdKafkaDeleter<rd_kafka_ConfigResource_destroy>>;
-
-std::string Quoted(const std::string& name) { return "\"" + name + "\""; }
 
 // Admin requests go through a producer handle: it needs no group and the admin API accepts it.
 Result<KafkaClient> ConnectAdmin(const ClientOptions& options) {
@@ -27,13 +24,20 @@ Result<KafkaClient> ConnectAdmin(const ClientOptions& options) {
   return KafkaClient::Create(RD_KAFKA_PRODUCER, std::move(conf), options);
 }
 
-// The first per-topic error in a CreateTopics or DeleteTopics result, phrased for the user.
-Status CheckTopicResults(const rd_kafka_topic_result_t** results, size_t count,
-                         std::string_view verb) {
+// The first per-topic error in the result of a CreateTopics or DeleteTopics request, phrased
+// for the user.
+Status CheckTopicResults(rd_kafka_event_t* event) {
+  const bool create = rd_kafka_event_type(event) == RD_KAFKA_EVENT_CREATETOPICS_RESULT;
+  const std::string verb = create ? "create" : "delete";
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results =
+      create
+          ? rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count)
+          : rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(event), &count);
   for (size_t i = 0; i < count; ++i) {
     rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    const std::string topic = Quoted(rd_kafka_topic_result_name(results[i]));
+    const std::string topic = Quote(rd_kafka_topic_result_name(results[i]));
     if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
       return Status::AlreadyExists("topic " + topic + " already exists");
     }
@@ -41,8 +45,7 @@ Status CheckTopicResults(const rd_kafka_topic_result_t** results, size_t count,
       return Status::NotFound("unknown topic " + topic);
     }
     const char* detail = rd_kafka_topic_result_error_string(results[i]);
-    return KafkaStatus(err, "cannot " + std::string(verb) + " topic " + topic,
-                       detail != nullptr ? detail : "");
+    return KafkaStatus(err, "cannot " + verb + " topic " + topic, detail != nullptr ? detail : "");
   }
   return Status::Ok();
 }
@@ -74,10 +77,7 @@ Status CreateTopic(const CreateArgs& args) {
                         rd_kafka_NewTopic_t* topics[] = {topic.get()};
                         rd_kafka_CreateTopics(client.get(), topics, 1, options, queue);
                       }));
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(
-      rd_kafka_event_CreateTopics_result(event.get()), &count);
-  return CheckTopicResults(results, count, "create");
+  return CheckTopicResults(event.get());
 }
 
 Status DeleteTopic(const ClientOptions& options, const std::string& name) {
@@ -90,10 +90,7 @@ Status DeleteTopic(const ClientOptions& options, const std::string& name) {
                         rd_kafka_DeleteTopic_t* topics[] = {topic.get()};
                         rd_kafka_DeleteTopics(client.get(), topics, 1, admin_options, queue);
                       }));
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(
-      rd_kafka_event_DeleteTopics_result(event.get()), &count);
-  return CheckTopicResults(results, count, "delete");
+  return CheckTopicResults(event.get());
 }
 
 Status ListTopics(const ClientOptions& options) {
@@ -139,7 +136,7 @@ Result<std::vector<TopicConfigEntry>> DescribeTopicConfigs(const KafkaClient& cl
     rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(resources[r]);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       const char* detail = rd_kafka_ConfigResource_error_string(resources[r]);
-      return Error(KafkaStatus(err, "cannot describe the configs of topic " + Quoted(name),
+      return Error(KafkaStatus(err, "cannot describe the configs of topic " + Quote(name),
                                detail != nullptr ? detail : ""));
     }
     size_t entry_count = 0;
@@ -163,12 +160,7 @@ Result<std::vector<TopicConfigEntry>> DescribeTopicConfigs(const KafkaClient& cl
 Status DescribeTopic(const ClientOptions& options, const std::string& name) {
   TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(options));
   TARN_ASSIGN_OR_RETURN(MetadataPtr metadata, client.FetchMetadata());
-  const rd_kafka_metadata_topic_t* found = nullptr;
-  for (int i = 0; i < metadata->topic_cnt; ++i) {
-    if (name == metadata->topics[i].topic) found = &metadata->topics[i];
-  }
-  if (found == nullptr) return Status::NotFound("unknown topic " + Quoted(name));
-  TARN_TRY(KafkaStatus(found->err, "topic " + Quoted(name)));
+  TARN_ASSIGN_OR_RETURN(const rd_kafka_metadata_topic_t* found, FindTopic(*metadata, name));
 
   TopicDescription topic;
   topic.name = name;
@@ -223,7 +215,8 @@ std::string FormatTopicDescription(const TopicDescription& topic) {
   out += "Partitions: " + std::to_string(topic.partitions.size()) + "\n\n";
   std::vector<std::vector<std::string>> partition_rows;
   for (const TopicPartitionInfo& p : topic.partitions) {
-    partition_rows.push_back({std::to_string(p.id), p.leader < 0 ? "none" : std::to_string(p.leader),
+    partition_rows.push_back({std::to_string(p.id),
+                              p.leader < 0 ? "none" : std::to_string(p.leader),
                               std::to_string(p.earliest), std::to_string(p.latest)});
   }
   out += FormatTable({"PARTITION", "LEADER", "EARLIEST", "LATEST"}, partition_rows);
@@ -244,16 +237,19 @@ void AddTopicCommands(CLI::App& root, int& exit_code) {
   auto create_args = std::make_shared<CreateArgs>();
   CLI::App* create = topic->add_subcommand("create", "Create a topic");
   create->add_option("NAME", create_args->name, "Topic name")->required();
-  create->add_option("--partitions", create_args->partitions,
-                     "Number of partitions (default: the broker's default-partitions)")
+  create
+      ->add_option("--partitions", create_args->partitions,
+                   "Number of partitions (default: the broker's default-partitions)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
-  create->add_option("--replication-factor", create_args->replication_factor,
-                     "Copies of each partition (default: the broker's; Tarn keeps one)")
+  create
+      ->add_option("--replication-factor", create_args->replication_factor,
+                   "Copies of each partition (default: the broker's; Tarn keeps one)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
-  create->add_option("--config", create_args->configs,
-                     "Topic config, e.g. retention.ms=86400000 (repeatable)")
+  create
+      ->add_option("--config", create_args->configs,
+                   "Topic config, e.g. retention.ms=86400000 (repeatable)")
       ->type_name("KEY=VALUE")
       ->check(CheckKeyValue);
   AddClientFlags(*create, create_args->client);
@@ -274,7 +270,8 @@ void AddTopicCommands(CLI::App& root, int& exit_code) {
   };
   auto describe_args = std::make_shared<NamedArgs>();
   CLI::App* describe = topic->add_subcommand(
-      "describe", "Show a topic's partitions with their earliest and latest offsets, and its configs");
+      "describe",
+      "Show a topic's partitions with their earliest and latest offsets, and its configs");
   describe->add_option("NAME", describe_args->name, "Topic name")->required();
   AddClientFlags(*describe, describe_args->client);
   describe->callback([describe, describe_args, &exit_code] {

@@ -8,6 +8,7 @@ namespace {
 
 // Flexible versions above a max are listed so request headers of newer versions still parse
 // (only ApiVersions answers a version above its max).
+// clang-format off
 constexpr std::array kApis = {
     ApiSupport{ApiKey::kProduce, 3, 7, 9},
     ApiSupport{ApiKey::kFetch, 4, 11, 12},
@@ -28,6 +29,7 @@ constexpr std::array kApis = {
     ApiSupport{ApiKey::kInitProducerId, 0, 1, 2},
     ApiSupport{ApiKey::kDescribeConfigs, 0, 2, 4},
 };
+// clang-format on
 static_assert(std::ranges::is_sorted(kApis, {}, &ApiSupport::key));
 
 }  // namespace

@@ -16,36 +16,36 @@
 namespace tarn::kafka {
 
 // X(constant, key, Kafka's name): one list makes the enum and ApiName.
-#define TARN_KAFKA_API_KEYS(X)                   \
-  X(kProduce, 0, "Produce")                      \
-  X(kFetch, 1, "Fetch")                          \
-  X(kListOffsets, 2, "ListOffsets")              \
-  X(kMetadata, 3, "Metadata")                    \
-  X(kOffsetCommit, 8, "OffsetCommit")            \
-  X(kOffsetFetch, 9, "OffsetFetch")              \
-  X(kFindCoordinator, 10, "FindCoordinator")     \
-  X(kJoinGroup, 11, "JoinGroup")                 \
-  X(kHeartbeat, 12, "Heartbeat")                 \
-  X(kLeaveGroup, 13, "LeaveGroup")               \
-  X(kSyncGroup, 14, "SyncGroup")                 \
-  X(kDescribeGroups, 15, "DescribeGroups")       \
-  X(kListGroups, 16, "ListGroups")               \
-  X(kSaslHandshake, 17, "SaslHandshake")         \
-  X(kApiVersions, 18, "ApiVersions")             \
-  X(kCreateTopics, 19, "CreateTopics")           \
-  X(kDeleteTopics, 20, "DeleteTopics")           \
-  X(kDeleteRecords, 21, "DeleteRecords")         \
-  X(kInitProducerId, 22, "InitProducerId")       \
+#define TARN_KAFKA_API_KEYS(X)                         \
+  X(kProduce, 0, "Produce")                            \
+  X(kFetch, 1, "Fetch")                                \
+  X(kListOffsets, 2, "ListOffsets")                    \
+  X(kMetadata, 3, "Metadata")                          \
+  X(kOffsetCommit, 8, "OffsetCommit")                  \
+  X(kOffsetFetch, 9, "OffsetFetch")                    \
+  X(kFindCoordinator, 10, "FindCoordinator")           \
+  X(kJoinGroup, 11, "JoinGroup")                       \
+  X(kHeartbeat, 12, "Heartbeat")                       \
+  X(kLeaveGroup, 13, "LeaveGroup")                     \
+  X(kSyncGroup, 14, "SyncGroup")                       \
+  X(kDescribeGroups, 15, "DescribeGroups")             \
+  X(kListGroups, 16, "ListGroups")                     \
+  X(kSaslHandshake, 17, "SaslHandshake")               \
+  X(kApiVersions, 18, "ApiVersions")                   \
+  X(kCreateTopics, 19, "CreateTopics")                 \
+  X(kDeleteTopics, 20, "DeleteTopics")                 \
+  X(kDeleteRecords, 21, "DeleteRecords")               \
+  X(kInitProducerId, 22, "InitProducerId")             \
   X(kOffsetForLeaderEpoch, 23, "OffsetForLeaderEpoch") \
-  X(kAddPartitionsToTxn, 24, "AddPartitionsToTxn") \
-  X(kAddOffsetsToTxn, 25, "AddOffsetsToTxn")     \
-  X(kEndTxn, 26, "EndTxn")                       \
-  X(kTxnOffsetCommit, 28, "TxnOffsetCommit")     \
-  X(kDescribeConfigs, 32, "DescribeConfigs")     \
-  X(kAlterConfigs, 33, "AlterConfigs")           \
-  X(kSaslAuthenticate, 36, "SaslAuthenticate")   \
-  X(kCreatePartitions, 37, "CreatePartitions")   \
-  X(kDeleteGroups, 42, "DeleteGroups")           \
+  X(kAddPartitionsToTxn, 24, "AddPartitionsToTxn")     \
+  X(kAddOffsetsToTxn, 25, "AddOffsetsToTxn")           \
+  X(kEndTxn, 26, "EndTxn")                             \
+  X(kTxnOffsetCommit, 28, "TxnOffsetCommit")           \
+  X(kDescribeConfigs, 32, "DescribeConfigs")           \
+  X(kAlterConfigs, 33, "AlterConfigs")                 \
+  X(kSaslAuthenticate, 36, "SaslAuthenticate")         \
+  X(kCreatePartitions, 37, "CreatePartitions")         \
+  X(kDeleteGroups, 42, "DeleteGroups")                 \
   X(kOffsetDelete, 47, "OffsetDelete")
 
 // Any int16 may arrive on the wire, so an ApiKey may hold a value that is not listed here.

@@ -18,14 +18,14 @@ namespace tarn::kafka {
 namespace {
 
 Status Corrupt(Compression compression, std::string_view why) {
-  return Status::Corruption(std::string(CompressionName(compression)) + " data is invalid: " +
-                            std::string(why));
+  return Status::Corruption(std::string(CompressionName(compression)) +
+                            " data is invalid: " + std::string(why));
 }
 
 Status TooLarge(Compression compression, size_t max_output) {
   return Status::ResourceExhausted(std::string(CompressionName(compression)) +
-                                   " data decompresses to more than " +
-                                   std::to_string(max_output) + " bytes");
+                                   " data decompresses to more than " + std::to_string(max_output) +
+                                   " bytes");
 }
 
 // The decompressed bytes of a stream whose size is not known up front. It grows by doubling up
@@ -111,8 +111,8 @@ Result<Bytes> GzipDecompress(ByteView in, size_t max_output) {
 Result<Bytes> GzipCompress(ByteView in) {
   if (in.size() > UINT_MAX) return Error(Status::InvalidArgument("gzip input larger than 4 GiB"));
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
-                   Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return Error(Status::Internal("zlib deflateInit2 failed"));
   }
   std::unique_ptr<z_stream, decltype(&deflateEnd)> end_guard(&zs, &deflateEnd);
@@ -152,8 +152,8 @@ Result<Bytes> SnappyDecompress(ByteView in, size_t max_output) {
       pos += 4;
       if (length < 0 || static_cast<size_t>(length) > in.size() - pos) {
         return Error(Corrupt(kCodec, "xerial chunk of " + std::to_string(length) +
-                                         " bytes overruns the " +
-                                         std::to_string(in.size() - pos) + " left"));
+                                         " bytes overruns the " + std::to_string(in.size() - pos) +
+                                         " left"));
       }
       chunks.push_back(in.subspan(pos, static_cast<size_t>(length)));
       pos += static_cast<size_t>(length);
@@ -171,8 +171,8 @@ Result<Bytes> SnappyDecompress(ByteView in, size_t max_output) {
     // The announced length is untrusted and sizes an allocation: no snappy element yields
     // more than 64 bytes from 3 (a two-byte-offset copy), so a longer claim is a lie.
     if (n / kSnappyMaxRatio > chunk.size()) {
-      return Error(Corrupt(kCodec, "a block of " + std::to_string(chunk.size()) +
-                                       " bytes claims " + std::to_string(n)));
+      return Error(Corrupt(kCodec, "a block of " + std::to_string(chunk.size()) + " bytes claims " +
+                                       std::to_string(n)));
     }
     if (n > max_output - total) return Error(TooLarge(kCodec, max_output));
     total += n;
@@ -279,6 +279,8 @@ struct ZstdFree {
   void operator()(ZSTD_CCtx* cctx) const { ZSTD_freeCCtx(cctx); }
 };
 
+constexpr unsigned long long kZstdMaxRatio = 128 * 1024 / 4;
+
 // One context of each kind per thread: a zstd context is large to create.
 ZSTD_DCtx* ThreadZstdDctx() {
   thread_local std::unique_ptr<ZSTD_DCtx, ZstdFree> dctx(ZSTD_createDCtx());
@@ -307,6 +309,12 @@ Result<Bytes> ZstdDecompress(ByteView in, size_t max_output) {
   if (content_size == ZSTD_CONTENTSIZE_ERROR) return Error(Corrupt(kCodec, "not a zstd frame"));
   if (content_size != ZSTD_CONTENTSIZE_UNKNOWN) {
     // librdkafka and most writers record the size: decompress in one call, no window buffer.
+    // The size is untrusted and sizes an allocation: no block of at least 4 bytes (an RLE
+    // block) yields more than 128 KiB, so a longer claim is a lie.
+    if (content_size / kZstdMaxRatio > in.size()) {
+      return Error(Corrupt(kCodec, "a frame of " + std::to_string(in.size()) + " bytes claims " +
+                                       std::to_string(content_size)));
+    }
     if (content_size > max_output) return Error(TooLarge(kCodec, max_output));
     Bytes out(static_cast<size_t>(content_size));
     size_t rc = ZSTD_decompressDCtx(dctx, out.data(), out.size(), in.data(), in.size());
@@ -350,11 +358,11 @@ Result<Bytes> ZstdCompress(ByteView in) {
   ZSTD_CCtx* cctx = ThreadZstdCctx();
   if (cctx == nullptr) return Error(Status::Internal("cannot create a zstd context"));
   Bytes out(ZSTD_compressBound(in.size()));
-  size_t rc = ZSTD_compressCCtx(cctx, out.data(), out.size(), in.data(), in.size(),
-                                ZSTD_CLEVEL_DEFAULT);
+  size_t rc =
+      ZSTD_compressCCtx(cctx, out.data(), out.size(), in.data(), in.size(), ZSTD_CLEVEL_DEFAULT);
   if (ZSTD_isError(rc)) {
-    return Error(Status::Internal(std::string("zstd compression failed: ") +
-                                  ZSTD_getErrorName(rc)));
+    return Error(
+        Status::Internal(std::string("zstd compression failed: ") + ZSTD_getErrorName(rc)));
   }
   out.resize(rc);
   return out;
@@ -364,11 +372,16 @@ Result<Bytes> ZstdCompress(ByteView in) {
 
 std::string_view CompressionName(Compression compression) {
   switch (compression) {
-    case Compression::kNone: return "none";
-    case Compression::kGzip: return "gzip";
-    case Compression::kSnappy: return "snappy";
-    case Compression::kLz4: return "lz4";
-    case Compression::kZstd: return "zstd";
+    case Compression::kNone:
+      return "none";
+    case Compression::kGzip:
+      return "gzip";
+    case Compression::kSnappy:
+      return "snappy";
+    case Compression::kLz4:
+      return "lz4";
+    case Compression::kZstd:
+      return "zstd";
   }
   return "unknown";
 }
@@ -383,10 +396,14 @@ Result<Bytes> Decompress(Compression compression, ByteView input, size_t max_out
     case Compression::kNone:
       if (input.size() > max_output) return Error(TooLarge(compression, max_output));
       return Bytes(input.begin(), input.end());
-    case Compression::kGzip: return GzipDecompress(input, max_output);
-    case Compression::kSnappy: return SnappyDecompress(input, max_output);
-    case Compression::kLz4: return Lz4Decompress(input, max_output);
-    case Compression::kZstd: return ZstdDecompress(input, max_output);
+    case Compression::kGzip:
+      return GzipDecompress(input, max_output);
+    case Compression::kSnappy:
+      return SnappyDecompress(input, max_output);
+    case Compression::kLz4:
+      return Lz4Decompress(input, max_output);
+    case Compression::kZstd:
+      return ZstdDecompress(input, max_output);
   }
   return Error(Status::Unsupported("unknown compression codec " +
                                    std::to_string(static_cast<int>(compression))));
@@ -394,11 +411,16 @@ Result<Bytes> Decompress(Compression compression, ByteView input, size_t max_out
 
 Result<Bytes> Compress(Compression compression, ByteView input) {
   switch (compression) {
-    case Compression::kNone: return Bytes(input.begin(), input.end());
-    case Compression::kGzip: return GzipCompress(input);
-    case Compression::kSnappy: return SnappyCompress(input);
-    case Compression::kLz4: return Lz4Compress(input);
-    case Compression::kZstd: return ZstdCompress(input);
+    case Compression::kNone:
+      return Bytes(input.begin(), input.end());
+    case Compression::kGzip:
+      return GzipCompress(input);
+    case Compression::kSnappy:
+      return SnappyCompress(input);
+    case Compression::kLz4:
+      return Lz4Compress(input);
+    case Compression::kZstd:
+      return ZstdCompress(input);
   }
   return Error(Status::Unsupported("unknown compression codec " +
                                    std::to_string(static_cast<int>(compression))));

@@ -1,10 +1,9 @@
 #include "kafka/compression.h"
 
 #include <gtest/gtest.h>
+#include <lz4frame.h>
 #include <snappy.h>
 #include <zstd.h>
-
-#include <lz4frame.h>
 
 #include <random>
 #include <string>
@@ -51,7 +50,8 @@ Bytes MustCompress(Compression codec, const Bytes& input) {
 }
 
 void ExpectRoundTrip(Compression codec, const Bytes& input) {
-  SCOPED_TRACE(std::string(CompressionName(codec)) + ", " + std::to_string(input.size()) + " bytes");
+  SCOPED_TRACE(std::string(CompressionName(codec)) + ", " + std::to_string(input.size()) +
+               " bytes");
   Bytes compressed = MustCompress(codec, input);
   Result<Bytes> back = Decompress(codec, compressed, input.size());
   ASSERT_TRUE(back.has_value()) << back.error().ToString();
@@ -178,8 +178,8 @@ TEST(CompressionTest, Lz4ReadsConcatenatedFramesAndFramesWithContentSizeAndCheck
   ASSERT_TRUE(out.has_value()) << out.error().ToString();
   EXPECT_EQ(*out, b);
 
-  out = Decompress(Compression::kLz4, Concat(MustCompress(Compression::kLz4, a), framed),
-                   kUnlimited);
+  out =
+      Decompress(Compression::kLz4, Concat(MustCompress(Compression::kLz4, a), framed), kUnlimited);
   ASSERT_TRUE(out.has_value()) << out.error().ToString();
   EXPECT_EQ(*out, Concat(a, b));
 
@@ -245,6 +245,24 @@ TEST(CompressionTest, StreamedZstdAndXerialBombsAreRefusedToo) {
             StatusCode::kResourceExhausted);
   EXPECT_EQ(Decompress(Compression::kSnappy, XerialFrame(zeros, 64 * 1024), 1 << 20).error().code(),
             StatusCode::kResourceExhausted);
+}
+
+TEST(CompressionTest, SizeClaimsBeyondWhatTheInputCanHoldAreCorruptionNotAllocations) {
+  // A zstd frame declaring 2^40 bytes of content, holding one RLE block of one byte.
+  const Bytes zstd = {0x28, 0xb5, 0x2f, 0xfd,              // magic
+                      0xe0,                                // single segment, 8-byte content size
+                      0,    0,    0,    0,    0, 1, 0, 0,  // content size 2^40, little-endian
+                      0x0b, 0,    0,                       // last block, RLE, size 1
+                      0x61};
+  Result<Bytes> out = Decompress(Compression::kZstd, zstd, kUnlimited);
+  ASSERT_FALSE(out.has_value());
+  EXPECT_EQ(out.error().code(), StatusCode::kCorruption) << out.error().ToString();
+
+  // Raw snappy announcing 2^32 - 1 bytes in a five-byte varint, then nothing.
+  const Bytes snappy = {0xff, 0xff, 0xff, 0xff, 0x0f};
+  out = Decompress(Compression::kSnappy, snappy, kUnlimited);
+  ASSERT_FALSE(out.has_value());
+  EXPECT_EQ(out.error().code(), StatusCode::kCorruption) << out.error().ToString();
 }
 
 TEST(CompressionTest, EveryTruncationIsAnErrorNeverACrash) {

@@ -14,6 +14,7 @@ std::string_view ErrorName(ErrorCode code) {
 }
 
 ErrorCode ToErrorCode(const Status& status) {
+  // clang-format off
   switch (status.code()) {
     case StatusCode::kOk: return ErrorCode::kNone;
     case StatusCode::kCorruption: return ErrorCode::kCorruptMessage;
@@ -26,6 +27,7 @@ ErrorCode ToErrorCode(const Status& status) {
     case StatusCode::kTimeout: return ErrorCode::kRequestTimedOut;
     default: return ErrorCode::kUnknownServerError;
   }
+  // clang-format on
 }
 
 }  // namespace tarn::kafka

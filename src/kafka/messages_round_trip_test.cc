@@ -57,10 +57,10 @@ TEST(RoundTripTest, Produce) {
   ExpectRoundTrips(request);
 
   ProduceResponse response;
-  response.responses = {{"a", {{PartitionId(0), ErrorCode::kNone, Offset(7), 1700000000000,
-                                Offset(2)},
-                               {PartitionId(1), ErrorCode::kCorruptMessage, Offset(-1), -1,
-                                Offset(-1)}}}};
+  response.responses = {
+      {"a",
+       {{PartitionId(0), ErrorCode::kNone, Offset(7), 1700000000000, Offset(2)},
+        {PartitionId(1), ErrorCode::kCorruptMessage, Offset(-1), -1, Offset(-1)}}}};
   response.throttle_time_ms = 9;
   ExpectRoundTrips(response);
 }
@@ -102,14 +102,16 @@ TEST(RoundTripTest, ListOffsets) {
   ListOffsetsRequest request;
   request.replica_id = -1;
   request.isolation_level = 1;
-  request.topics = {{"a", {{PartitionId(0), ListOffsetsRequest::kEarliestTimestamp},
-                           {PartitionId(1), 1700000000000}}}};
+  request.topics = {{"a",
+                     {{PartitionId(0), ListOffsetsRequest::kEarliestTimestamp},
+                      {PartitionId(1), 1700000000000}}}};
   ExpectRoundTrips(request);
 
   ListOffsetsResponse response;
   response.throttle_time_ms = 2;
-  response.topics = {{"a", {{PartitionId(0), ErrorCode::kNone, -1, Offset(0)},
-                            {PartitionId(1), ErrorCode::kUnknownTopicOrPartition, 5, Offset(6)}}}};
+  response.topics = {{"a",
+                      {{PartitionId(0), ErrorCode::kNone, -1, Offset(0)},
+                       {PartitionId(1), ErrorCode::kUnknownTopicOrPartition, 5, Offset(6)}}}};
   ExpectRoundTrips(response);
 }
 
@@ -138,8 +140,9 @@ TEST(RoundTripTest, OffsetCommit) {
   request.generation_id_or_member_epoch = 3;
   request.member_id = "m";
   request.group_instance_id = "i";
-  request.topics = {{"a", {{PartitionId(0), Offset(10), 4, "meta"}, {PartitionId(1), Offset(0), -1,
-                                                                      std::nullopt}}}};
+  request.topics = {
+      {"a",
+       {{PartitionId(0), Offset(10), 4, "meta"}, {PartitionId(1), Offset(0), -1, std::nullopt}}}};
   ExpectRoundTrips(request);
 
   OffsetCommitRequest with_retention = request;
@@ -163,8 +166,9 @@ TEST(RoundTripTest, OffsetFetch) {
 
   OffsetFetchResponse response;
   response.throttle_time_ms = 1;
-  response.topics = {{"a", {{PartitionId(0), Offset(10), 3, "meta", ErrorCode::kNone},
-                            {PartitionId(2), Offset(-1), -1, "", ErrorCode::kNone}}}};
+  response.topics = {{"a",
+                      {{PartitionId(0), Offset(10), 3, "meta", ErrorCode::kNone},
+                       {PartitionId(2), Offset(-1), -1, "", ErrorCode::kNone}}}};
   response.error_code = ErrorCode::kCoordinatorLoadInProgress;
   ExpectRoundTrips(response);
 }
@@ -203,8 +207,10 @@ TEST(RoundTripTest, SyncGroupHeartbeatLeaveGroup) {
   ExpectRoundTrips(HeartbeatRequest{"g", 2, "m", "i"});
   ExpectRoundTrips(HeartbeatResponse{1, ErrorCode::kIllegalGeneration});
   ExpectRoundTrips(LeaveGroupRequest{"g", {{"m", std::nullopt}}});
-  ExpectRoundTrips(LeaveGroupResponse{1, ErrorCode::kNone, {{"m", "i", ErrorCode::kUnknownMemberId},
-                                                            {"n", std::nullopt, ErrorCode::kNone}}});
+  ExpectRoundTrips(LeaveGroupResponse{
+      1,
+      ErrorCode::kNone,
+      {{"m", "i", ErrorCode::kUnknownMemberId}, {"n", std::nullopt, ErrorCode::kNone}}});
 }
 
 TEST(RoundTripTest, ListAndDescribeGroups) {
@@ -268,10 +274,11 @@ TEST(RoundTripTest, DescribeConfigs) {
   config.read_only = false;
   config.config_source = Response::ConfigSource::kDefaultConfig;
   config.is_sensitive = false;
-  config.synonyms = {{"log.retention.ms", std::nullopt, Response::ConfigSource::kStaticBrokerConfig}};
-  response.results = {{ErrorCode::kNone, std::nullopt, ConfigResourceType::kTopic, "a", {config}},
-                      {ErrorCode::kUnknownTopicOrPartition, "no such topic",
-                       ConfigResourceType::kTopic, "b", {}}};
+  config.synonyms = {
+      {"log.retention.ms", std::nullopt, Response::ConfigSource::kStaticBrokerConfig}};
+  response.results = {
+      {ErrorCode::kNone, std::nullopt, ConfigResourceType::kTopic, "a", {config}},
+      {ErrorCode::kUnknownTopicOrPartition, "no such topic", ConfigResourceType::kTopic, "b", {}}};
   ExpectRoundTrips(response);
 
   // is_default exists only at v0.
@@ -285,8 +292,7 @@ TEST(RoundTripTest, DescribeConfigs) {
 TEST(RoundTripTest, InitProducerId) {
   ExpectRoundTrips(InitProducerIdRequest{std::nullopt, 60000});
   ExpectRoundTrips(InitProducerIdRequest{"txn", 60000});
-  ExpectRoundTrips(
-      InitProducerIdResponse{1, ErrorCode::kNone, ProducerId(1000), ProducerEpoch(0)});
+  ExpectRoundTrips(InitProducerIdResponse{1, ErrorCode::kNone, ProducerId(1000), ProducerEpoch(0)});
 }
 
 TEST(RoundTripTest, VersionsOutsideTheRangeAreUnsupported) {

@@ -89,6 +89,7 @@ TEST(ApiVersionsTest, V0RequestIsAnEmptyBodyAfterHeaderV1) {
 
 TEST(ApiVersionsTest, V3RequestUsesHeaderV2AndCompactStrings) {
   // Header v2: client_id stays an int16-length string, then an empty tag section.
+  // clang-format off
   Bytes frame = Wire()
                     .I16(18)
                     .I16(3)
@@ -99,6 +100,7 @@ TEST(ApiVersionsTest, V3RequestUsesHeaderV2AndCompactStrings) {
                     .CompactStr("2.0.2")
                     .Byte(0x00)
                     .bytes;
+  // clang-format on
   WireReader r(frame);
   const Result<RequestHeader> header = RequestHeader::Decode(r);
   ASSERT_TRUE(header.has_value());
@@ -117,6 +119,7 @@ TEST(ApiVersionsTest, V3RequestUsesHeaderV2AndCompactStrings) {
 }
 
 TEST(ApiVersionsTest, V3RequestSkipsUnknownTaggedFields) {
+  // clang-format off
   Bytes body = Wire()
                    .CompactStr("a")
                    .CompactStr("b")
@@ -126,6 +129,7 @@ TEST(ApiVersionsTest, V3RequestSkipsUnknownTaggedFields) {
                    .Byte(0xca)
                    .Byte(0xfe)
                    .bytes;
+  // clang-format on
   EXPECT_EQ(DecodeBody<ApiVersionsRequest>(body, 3).client_software_version, "b");
 }
 
@@ -137,12 +141,14 @@ ApiVersionsResponse TwoApis() {
 }
 
 TEST(ApiVersionsTest, V0Response) {
+  // clang-format off
   const Bytes expected = Wire()
                              .I16(0)  // error_code
                              .I32(2)  // api_keys
                              .I16(0).I16(3).I16(7)
                              .I16(18).I16(0).I16(3)
                              .bytes;  // no throttle_time_ms before v1
+  // clang-format on
   EXPECT_EQ(EncodeBody(TwoApis(), 0), expected);
   Bytes copy = expected;
   ApiVersionsResponse decoded = DecodeBody<ApiVersionsResponse>(copy, 0);
@@ -150,6 +156,7 @@ TEST(ApiVersionsTest, V0Response) {
 }
 
 TEST(ApiVersionsTest, V3ResponseIsFlexibleButItsHeaderIsNot) {
+  // clang-format off
   const Bytes expected = Wire()
                              .I16(0)
                              .Byte(0x03)  // compact array: 2 + 1
@@ -158,6 +165,7 @@ TEST(ApiVersionsTest, V3ResponseIsFlexibleButItsHeaderIsNot) {
                              .I32(5)
                              .Byte(0x00)  // top-level tags
                              .bytes;
+  // clang-format on
   EXPECT_EQ(EncodeBody(TwoApis(), 3), expected);
   Bytes copy = expected;
   EXPECT_EQ(DecodeBody<ApiVersionsResponse>(copy, 3), TwoApis());
@@ -228,6 +236,7 @@ MetadataResponse OneBrokerOneTopic() {
 }
 
 TEST(MetadataTest, V0Response) {
+  // clang-format off
   const Bytes expected = Wire()
                              .I32(1).I32(0).Str("localhost").I32(9092)  // brokers
                              .I32(1)                                     // topics
@@ -236,10 +245,12 @@ TEST(MetadataTest, V0Response) {
                              .I32(1).I32(0)                // replica_nodes
                              .I32(1).I32(0)                // isr_nodes
                              .bytes;
+  // clang-format on
   EXPECT_EQ(EncodeBody(OneBrokerOneTopic(), 0), expected);
 }
 
 TEST(MetadataTest, V1ResponseAddsRackControllerAndIsInternal) {
+  // clang-format off
   const Bytes expected = Wire()
                              .I32(1).I32(0).Str("localhost").I32(9092).NullStr()  // rack
                              .I32(0)                                               // controller_id
@@ -249,10 +260,12 @@ TEST(MetadataTest, V1ResponseAddsRackControllerAndIsInternal) {
                              .I32(1).I32(0)
                              .I32(1).I32(0)
                              .bytes;
+  // clang-format on
   EXPECT_EQ(EncodeBody(OneBrokerOneTopic(), 1), expected);
 }
 
 TEST(MetadataTest, V4ResponseAddsThrottleAndClusterId) {
+  // clang-format off
   const Bytes expected = Wire()
                              .I32(3)  // throttle_time_ms (v3+)
                              .I32(1).I32(0).Str("localhost").I32(9092).NullStr()
@@ -264,6 +277,7 @@ TEST(MetadataTest, V4ResponseAddsThrottleAndClusterId) {
                              .I32(1).I32(0)
                              .I32(1).I32(0)
                              .bytes;
+  // clang-format on
   EXPECT_EQ(EncodeBody(OneBrokerOneTopic(), 4), expected);
   Bytes copy = expected;
   EXPECT_EQ(DecodeBody<MetadataResponse>(copy, 4), OneBrokerOneTopic());
@@ -274,6 +288,7 @@ TEST(MetadataTest, V4ResponseAddsThrottleAndClusterId) {
 const Bytes kBatch = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xab};  // opaque to the codec
 
 Bytes ProduceBody() {
+  // clang-format off
   return Wire()
       .NullStr()  // transactional_id
       .I16(-1)    // acks
@@ -284,6 +299,7 @@ Bytes ProduceBody() {
       .I32(2)  // index
       .Blob(kBatch)
       .bytes;
+  // clang-format on
 }
 
 TEST(ProduceTest, V3AndV7RequestsShareOneLayout) {
@@ -315,26 +331,31 @@ ProduceResponse OnePartitionAppended() {
   ProduceResponse response;
   ProduceResponse::TopicProduceResponse& topic = response.responses.emplace_back();
   topic.name = "orders";
-  topic.partition_responses.push_back({PartitionId(2), ErrorCode::kNone, Offset(100), -1, Offset(0)});
+  topic.partition_responses.push_back(
+      {PartitionId(2), ErrorCode::kNone, Offset(100), -1, Offset(0)});
   response.throttle_time_ms = 0;
   return response;
 }
 
 TEST(ProduceTest, V3ResponseEndsWithThrottleTime) {
+  // clang-format off
   const Bytes expected = Wire()
                              .I32(1).Str("orders")
                              .I32(1).I32(2).I16(0).I64(100).I64(-1)  // log_append_time_ms
                              .I32(0)                                  // throttle_time_ms, last
                              .bytes;
+  // clang-format on
   EXPECT_EQ(EncodeBody(OnePartitionAppended(), 3), expected);
 }
 
 TEST(ProduceTest, V7ResponseAddsLogStartOffset) {
+  // clang-format off
   const Bytes expected = Wire()
                              .I32(1).Str("orders")
                              .I32(1).I32(2).I16(0).I64(100).I64(-1).I64(0)
                              .I32(0)
                              .bytes;
+  // clang-format on
   EXPECT_EQ(EncodeBody(OnePartitionAppended(), 7), expected);
   Bytes copy = expected;
   EXPECT_EQ(DecodeBody<ProduceResponse>(copy, 7), OnePartitionAppended());
@@ -343,11 +364,13 @@ TEST(ProduceTest, V7ResponseAddsLogStartOffset) {
 // ---- Fetch ------------------------------------------------------------------------------------
 
 TEST(FetchTest, V4Request) {
+  // clang-format off
   Bytes body = Wire()
                    .I32(-1).I32(500).I32(1).I32(52428800).I8(1)  // .. isolation_level
                    .I32(1).Str("orders")
                    .I32(1).I32(0).I64(17).I32(1048576)  // partition, fetch_offset, max bytes
                    .bytes;
+  // clang-format on
   const FetchRequest request = DecodeBody<FetchRequest>(body, 4);
   EXPECT_EQ(request.replica_id, -1);
   EXPECT_EQ(request.max_wait_ms, 500);
@@ -364,6 +387,7 @@ TEST(FetchTest, V4Request) {
 }
 
 TEST(FetchTest, V11Request) {
+  // clang-format off
   Bytes body = Wire()
                    .I32(-1).I32(500).I32(1).I32(52428800).I8(0)
                    .I32(0).I32(-1)  // session_id, session_epoch
@@ -372,6 +396,7 @@ TEST(FetchTest, V11Request) {
                    .I32(1).Str("gone").I32(2).I32(3).I32(4)  // forgotten_topics_data
                    .Str("rack-a")
                    .bytes;
+  // clang-format on
   const FetchRequest request = DecodeBody<FetchRequest>(body, 11);
   EXPECT_EQ(request.session_epoch, -1);
   ASSERT_EQ(request.forgotten_topics_data.size(), 1u);
@@ -395,6 +420,7 @@ FetchResponse OneBatchFetched() {
 }
 
 TEST(FetchTest, V4Response) {
+  // clang-format off
   const Bytes expected = Wire()
                              .I32(0)  // throttle_time_ms
                              .I32(1).Str("orders")
@@ -402,10 +428,12 @@ TEST(FetchTest, V4Response) {
                              .I32(0)  // aborted_transactions: empty
                              .Blob(kBatch)
                              .bytes;
+  // clang-format on
   EXPECT_EQ(EncodeBody(OneBatchFetched(), 4), expected);
 }
 
 TEST(FetchTest, V11Response) {
+  // clang-format off
   const Bytes expected = Wire()
                              .I32(0).I16(0).I32(0)  // throttle, error_code, session_id
                              .I32(1).Str("orders")
@@ -414,12 +442,14 @@ TEST(FetchTest, V11Response) {
                              .I32(-1)  // preferred_read_replica
                              .Blob(kBatch)
                              .bytes;
+  // clang-format on
   EXPECT_EQ(EncodeBody(OneBatchFetched(), 11), expected);
   Bytes copy = expected;
   EXPECT_EQ(DecodeBody<FetchResponse>(copy, 11), OneBatchFetched());
 }
 
 TEST(FetchTest, NullAbortedTransactionsAndRecordsDecode) {
+  // clang-format off
   Bytes body = Wire()
                    .I32(0)
                    .I32(1).Str("orders")
@@ -427,6 +457,7 @@ TEST(FetchTest, NullAbortedTransactionsAndRecordsDecode) {
                    .I32(-1)  // aborted_transactions: null
                    .I32(-1)  // records: null
                    .bytes;
+  // clang-format on
   const FetchResponse response = DecodeBody<FetchResponse>(body, 4);
   const FetchResponse::PartitionData& partition = response.responses[0].partitions[0];
   EXPECT_EQ(partition.error_code, ErrorCode::kOffsetOutOfRange);

@@ -30,7 +30,7 @@ int64_t WrappingAdd(int64_t a, int64_t b) {
 template <typename OnHeader, typename OnRecord>
 Status ParseRecords(ByteView section, const BatchHeader& h, OnHeader&& on_header,
                     OnRecord&& on_record) {
-  RecordFieldReader in(section);
+  VarintReader in(section);
   for (int32_t i = 0; i < h.records_count; ++i) {
     auto fail = [&](const std::string& what) {
       return Status::Corruption("record " + std::to_string(i) + " of " +
@@ -43,7 +43,7 @@ Status ParseRecords(ByteView section, const BatchHeader& h, OnHeader&& on_header
       return fail("length " + std::to_string(*length) + " overruns the " +
                   std::to_string(in.remaining()) + " bytes left");
     }
-    RecordFieldReader body(*in.ReadBytes(static_cast<size_t>(*length)));
+    VarintReader body(*in.ReadBytes(static_cast<size_t>(*length)));
 
     // A null-able length-prefixed field: -1 is null, other negatives are corrupt.
     auto read_field = [&](const char* name) -> Result<std::optional<ByteView>> {
@@ -53,8 +53,8 @@ Status ParseRecords(ByteView section, const BatchHeader& h, OnHeader&& on_header
       if (*n < -1) return Error(fail(std::string("negative ") + name + " length"));
       std::optional<ByteView> bytes = body.ReadBytes(static_cast<size_t>(*n));
       if (!bytes) {
-        return Error(fail(std::string(name) + " of " + std::to_string(*n) +
-                          " bytes overruns the record"));
+        return Error(
+            fail(std::string(name) + " of " + std::to_string(*n) + " bytes overruns the record"));
       }
       return bytes;
     };
@@ -65,8 +65,8 @@ Status ParseRecords(ByteView section, const BatchHeader& h, OnHeader&& on_header
     record.attributes = static_cast<int8_t>(*attributes);
     std::optional<int64_t> timestamp_delta = body.ReadVarlong();
     if (!timestamp_delta) return fail("bad timestampDelta varlong");
-    record.timestamp = h.has_log_append_time() ? h.max_timestamp
-                                               : WrappingAdd(h.base_timestamp, *timestamp_delta);
+    record.timestamp =
+        h.has_log_append_time() ? h.max_timestamp : WrappingAdd(h.base_timestamp, *timestamp_delta);
     std::optional<int32_t> offset_delta = body.ReadVarint();
     if (!offset_delta) return fail("bad offsetDelta varint");
     record.offset = Offset(WrappingAdd(h.base_offset, *offset_delta));
@@ -104,19 +104,19 @@ Status ParseRecords(ByteView section, const BatchHeader& h, OnHeader&& on_header
   return Status::Ok();
 }
 
-// The records section of a batch whose header and CRC have been checked: the bytes after
-// recordsCount, decompressed into `storage` when the batch is compressed.
-Result<ByteView> RecordsSection(ByteView batch, const BatchHeader& h, size_t max_decompressed,
-                                Bytes& storage) {
+// The records section (every byte after recordsCount) of a batch whose header and CRC have
+// been checked, decompressed; nullopt for an uncompressed batch, whose section is read in place.
+Result<std::optional<Bytes>> DecompressRecords(ByteView batch, const BatchHeader& h,
+                                               size_t max_decompressed) {
   std::optional<Compression> codec = CompressionFromCodec(h.compression());
   if (!codec) {
-    return Error(Status::Corruption("unknown compression codec " +
-                                    std::to_string(h.compression())));
+    return Error(
+        Status::Corruption("unknown compression codec " + std::to_string(h.compression())));
   }
-  ByteView section = batch.subspan(BatchHeader::kSize);
-  if (*codec == Compression::kNone) return section;
-  TARN_ASSIGN_OR_RETURN(storage, Decompress(*codec, section, max_decompressed));
-  return ByteView(storage);
+  if (*codec == Compression::kNone) return std::optional<Bytes>();
+  TARN_ASSIGN_OR_RETURN(Bytes records,
+                        Decompress(*codec, batch.subspan(BatchHeader::kSize), max_decompressed));
+  return std::optional<Bytes>(std::move(records));
 }
 
 }  // namespace
@@ -126,16 +126,21 @@ Result<DecodedBatch> DecodeBatch(ByteView batch, size_t max_decompressed) {
   DecodedBatch out;
   TARN_ASSIGN_OR_RETURN(out.header_, BatchHeader::Parse(batch));
   const BatchHeader& h = out.header_;
-  Result<ByteView> section = RecordsSection(batch, h, max_decompressed, out.decompressed_);
-  if (!section) return Error(section.error().WithContext("record batch"));
+  Result<std::optional<Bytes>> decompressed = DecompressRecords(batch, h, max_decompressed);
+  if (!decompressed) return Error(decompressed.error().WithContext("record batch"));
+  ByteView section = batch.subspan(BatchHeader::kSize);
+  if (decompressed->has_value()) {
+    out.decompressed_ = std::move(**decompressed);
+    section = out.decompressed_;
+  }
 
   // recordsCount is untrusted: reserve no more than the section could hold.
-  size_t capacity = std::min(static_cast<size_t>(h.records_count), section->size() / kMinRecordSize);
+  size_t capacity = std::min(static_cast<size_t>(h.records_count), section.size() / kMinRecordSize);
   out.records_.reserve(capacity);
   std::vector<int32_t> header_counts;
   header_counts.reserve(capacity);
   Status parsed = ParseRecords(
-      *section, h, [&](const RecordHeader& header) { out.headers_.push_back(header); },
+      section, h, [&](const RecordHeader& header) { out.headers_.push_back(header); },
       [&](int32_t, Record&& record, int32_t, int32_t header_count) {
         out.records_.push_back(std::move(record));
         header_counts.push_back(header_count);
@@ -207,7 +212,8 @@ std::expected<log::BatchHeader, BatchRejection> ValidateProducedBatch(
                    "; Produce v3 and later take only magic 2");
   }
   if (total < static_cast<int64_t>(BatchHeader::kSize)) {
-    return corrupt("record batch of " + std::to_string(total) + " bytes is shorter than its header");
+    return corrupt("record batch of " + std::to_string(total) +
+                   " bytes is shorter than its header");
   }
   if (total < static_cast<int64_t>(records.size())) {
     return invalid(std::to_string(records.size() - static_cast<size_t>(total)) +
@@ -236,10 +242,9 @@ std::expected<log::BatchHeader, BatchRejection> ValidateProducedBatch(
   // 7. Size.
   if (records.size() > static_cast<size_t>(std::max(options.max_message_bytes, 0))) {
     return reject(ProduceError::kMessageTooLarge,
-                  Status::ResourceExhausted(
-                      "record batch of " + std::to_string(records.size()) +
-                      " bytes exceeds max.message.bytes " +
-                      std::to_string(options.max_message_bytes)));
+                  Status::ResourceExhausted("record batch of " + std::to_string(records.size()) +
+                                            " bytes exceeds max.message.bytes " +
+                                            std::to_string(options.max_message_bytes)));
   }
 
   // 8. Kafka's LogValidator checks of a client's batch.
@@ -255,17 +260,19 @@ std::expected<log::BatchHeader, BatchRejection> ValidateProducedBatch(
   if (!options.verify_records) return h;
 
   // 9. Every record.
-  Bytes storage;
-  Result<ByteView> section = RecordsSection(records, h, options.max_decompressed_bytes, storage);
-  if (!section) {
-    if (section.error().code() == StatusCode::kResourceExhausted) {
-      return reject(ProduceError::kMessageTooLarge, section.error());
+  Result<std::optional<Bytes>> decompressed =
+      DecompressRecords(records, h, options.max_decompressed_bytes);
+  if (!decompressed) {
+    if (decompressed.error().code() == StatusCode::kResourceExhausted) {
+      return reject(ProduceError::kMessageTooLarge, decompressed.error());
     }
-    return corrupt(section.error().message());
+    return corrupt(decompressed.error().message());
   }
+  ByteView section =
+      decompressed->has_value() ? ByteView(**decompressed) : records.subspan(BatchHeader::kSize);
   int32_t misplaced = -1;  // the first record whose offsetDelta is not its index
   Status status = ParseRecords(
-      *section, h, [](const RecordHeader&) {},
+      section, h, [](const RecordHeader&) {},
       [&](int32_t index, Record&&, int32_t offset_delta, int32_t) {
         if (misplaced < 0 && offset_delta != index) misplaced = index;
       });

@@ -57,7 +57,7 @@ class DecodedBatch {
   DecodedBatch() = default;
 
   log::BatchHeader header_;
-  Bytes decompressed_;                // the records section of a compressed batch
+  Bytes decompressed_;                 // the records section of a compressed batch
   std::vector<RecordHeader> headers_;  // every record's headers, in order
   std::vector<Record> records_;
 };
@@ -117,8 +117,9 @@ struct ProduceValidation {
   size_t max_decompressed_bytes = size_t{64} << 20;  // refused as kMessageTooLarge beyond
 };
 
-// Checks `records`, one partition's records field of a Produce request (v3 or later), in
-// Kafka's order (docs: reference kafka-protocol.md §2.4, then Kafka's LogValidator):
+// Checks `records`, one partition's records field of a Produce request (v3 or later), in the
+// order of franz-go's kfake (a compact model of Kafka's ProduceRequest.validateRecords and
+// LogValidator; Kafka itself tests the size before the CRC), then Kafka's own count checks:
 //   1. batchLength covers the header and matches the bytes sent      else kCorruptMessage
 //      (no bytes at all, or bytes after the batch: kInvalidRecord, as a partition takes
 //      exactly one batch per request from v3);

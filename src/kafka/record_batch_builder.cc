@@ -19,6 +19,10 @@ int32_t CheckedLength(size_t n) {
   return static_cast<int32_t>(n);
 }
 
+// Batch attribute bits (log::BatchHeader reads them the same way).
+constexpr int16_t kTransactionalBit = 0x10;
+constexpr int16_t kControlBit = 0x20;
+
 // The encoded size of a length-prefixed field that may be null.
 size_t FieldSize(const std::optional<ByteView>& field) {
   if (!field) return VarlongSize(-1);
@@ -37,30 +41,45 @@ void WriteField(WireWriter& out, const std::optional<ByteView>& field) {
 
 }  // namespace
 
+RecordBatchBuilder::RecordBatchBuilder(Compression compression) : compression_(compression) {
+  header_.attributes = static_cast<int16_t>(compression);
+  header_.last_offset_delta = -1;
+}
+
 void RecordBatchBuilder::SetProducer(ProducerId producer_id, ProducerEpoch epoch,
                                      int32_t base_sequence) {
-  producer_id_ = producer_id.value();
-  producer_epoch_ = epoch.value();
-  base_sequence_ = base_sequence;
+  header_.producer_id = producer_id.value();
+  header_.producer_epoch = epoch.value();
+  header_.base_sequence = base_sequence;
+}
+
+void RecordBatchBuilder::SetTransactional(bool transactional) {
+  header_.attributes =
+      static_cast<int16_t>(transactional ? header_.attributes | kTransactionalBit
+                                         : header_.attributes & ~kTransactionalBit);
+}
+
+void RecordBatchBuilder::SetControl(bool control) {
+  header_.attributes = static_cast<int16_t>(control ? header_.attributes | kControlBit
+                                                    : header_.attributes & ~kControlBit);
 }
 
 void RecordBatchBuilder::Add(std::optional<ByteView> key, std::optional<ByteView> value,
                              int64_t timestamp, std::span<const RecordHeader> headers) {
-  TARN_CHECK_MSG(record_count_ < INT32_MAX, "too many records for one batch");
-  if (record_count_ == 0) base_timestamp_ = max_timestamp_ = timestamp;
-  max_timestamp_ = std::max(max_timestamp_, timestamp);
+  TARN_CHECK_MSG(header_.records_count < INT32_MAX, "too many records for one batch");
+  if (header_.records_count == 0) header_.base_timestamp = header_.max_timestamp = timestamp;
+  header_.max_timestamp = std::max(header_.max_timestamp, timestamp);
   const auto timestamp_delta = static_cast<int64_t>(static_cast<uint64_t>(timestamp) -
-                                                    static_cast<uint64_t>(base_timestamp_));
-  const int32_t offset_delta = record_count_;
+                                                    static_cast<uint64_t>(header_.base_timestamp));
+  const int32_t offset_delta = header_.records_count;
 
   size_t body = 1 + VarlongSize(timestamp_delta) + VarlongSize(offset_delta) + FieldSize(key) +
                 FieldSize(value) + VarlongSize(CheckedLength(headers.size()));
   for (const RecordHeader& header : headers) {
     body += FieldSize(AsBytes(header.key)) + FieldSize(header.value);
   }
-  records_.reserve(records_.size() + VarlongSize(CheckedLength(body)) + body);
   WireWriter out(records_);
-  out.WriteVarint(static_cast<int32_t>(body));
+  out.WriteVarint(CheckedLength(body));
   out.WriteInt8(0);  // attributes
   out.WriteVarlong(timestamp_delta);
   out.WriteVarint(offset_delta);
@@ -71,12 +90,15 @@ void RecordBatchBuilder::Add(std::optional<ByteView> key, std::optional<ByteView
     WriteField(out, AsBytes(header.key));
     WriteField(out, header.value);
   }
-  ++record_count_;
+  header_.last_offset_delta = offset_delta;
+  ++header_.records_count;
 }
 
 Result<Bytes> RecordBatchBuilder::Build() const {
   using log::BatchHeader;
-  if (record_count_ == 0) return Error(Status::FailedPrecondition("a record batch needs a record"));
+  if (header_.records_count == 0) {
+    return Error(Status::FailedPrecondition("a record batch needs a record"));
+  }
   Bytes compressed;
   ByteView section = records_;
   if (compression_ != Compression::kNone) {
@@ -88,25 +110,22 @@ Result<Bytes> RecordBatchBuilder::Build() const {
     return Error(Status::ResourceExhausted("record batch of " + std::to_string(total) +
                                            " bytes exceeds the int32 batchLength"));
   }
-  int16_t attributes = static_cast<int16_t>(compression_);
-  if (transactional_) attributes |= 0x10;
-  if (control_) attributes |= 0x20;
-
-  // Field offsets: Kafka's DefaultRecordBatch, as log::BatchHeader reads them.
+  // Field offsets: Kafka's DefaultRecordBatch, as log::BatchHeader::Parse reads them.
+  const BatchHeader& h = header_;
   Bytes batch(total);
   uint8_t* p = batch.data();
-  StoreBigEndian<int64_t>(p, 0);  // baseOffset
+  StoreBigEndian<int64_t>(p, h.base_offset);
   StoreBigEndian<int32_t>(p + 8, static_cast<int32_t>(total - BatchHeader::kLengthFieldEnd));
-  StoreBigEndian<int32_t>(p + 12, 0);  // partitionLeaderEpoch
-  p[16] = static_cast<uint8_t>(BatchHeader::kMagic);
-  StoreBigEndian<int16_t>(p + 21, attributes);
-  StoreBigEndian<int32_t>(p + 23, record_count_ - 1);  // lastOffsetDelta
-  StoreBigEndian<int64_t>(p + 27, base_timestamp_);
-  StoreBigEndian<int64_t>(p + 35, max_timestamp_);
-  StoreBigEndian<int64_t>(p + 43, producer_id_);
-  StoreBigEndian<int16_t>(p + 51, producer_epoch_);
-  StoreBigEndian<int32_t>(p + 53, base_sequence_);
-  StoreBigEndian<int32_t>(p + 57, record_count_);
+  StoreBigEndian<int32_t>(p + 12, h.partition_leader_epoch);
+  p[16] = static_cast<uint8_t>(h.magic);
+  StoreBigEndian<int16_t>(p + 21, h.attributes);
+  StoreBigEndian<int32_t>(p + 23, h.last_offset_delta);
+  StoreBigEndian<int64_t>(p + 27, h.base_timestamp);
+  StoreBigEndian<int64_t>(p + 35, h.max_timestamp);
+  StoreBigEndian<int64_t>(p + 43, h.producer_id);
+  StoreBigEndian<int16_t>(p + 51, h.producer_epoch);
+  StoreBigEndian<int32_t>(p + 53, h.base_sequence);
+  StoreBigEndian<int32_t>(p + 57, h.records_count);
   std::memcpy(p + BatchHeader::kSize, section.data(), section.size());
   StoreBigEndian<uint32_t>(p + BatchHeader::kCrcOffset,
                            Crc32c(ByteView(batch).subspan(BatchHeader::kCrcCoverageStart)));

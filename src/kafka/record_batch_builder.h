@@ -13,6 +13,7 @@
 #include "base/strong_id.h"
 #include "kafka/compression.h"
 #include "kafka/record_batch.h"
+#include "log/batch_header.h"
 
 namespace tarn::kafka {
 
@@ -20,21 +21,20 @@ namespace tarn::kafka {
 // A value type owned by its user; not thread-safe.
 class RecordBatchBuilder {
  public:
-  explicit RecordBatchBuilder(Compression compression = Compression::kNone)
-      : compression_(compression) {}
+  explicit RecordBatchBuilder(Compression compression = Compression::kNone);
 
   // An idempotent producer's batch; without this call the three fields are -1.
   void SetProducer(ProducerId producer_id, ProducerEpoch epoch, int32_t base_sequence);
   // Attribute bits 4 (transactional) and 5 (control). Clients may set neither (the broker
   // refuses such batches); they exist for the broker's own markers and for tests.
-  void SetTransactional(bool transactional) { transactional_ = transactional; }
-  void SetControl(bool control) { control_ = control; }
+  void SetTransactional(bool transactional);
+  void SetControl(bool control);
 
   // Appends a record. nullopt key or value is null; header values may be null too.
   void Add(std::optional<ByteView> key, std::optional<ByteView> value, int64_t timestamp,
            std::span<const RecordHeader> headers = {});
 
-  int32_t record_count() const { return record_count_; }
+  int32_t record_count() const { return header_.records_count; }
   // The encoded records so far, before compression: a guide for when to cut a batch.
   size_t records_bytes() const { return records_.size(); }
 
@@ -44,14 +44,8 @@ class RecordBatchBuilder {
 
  private:
   Compression compression_;
-  bool transactional_ = false;
-  bool control_ = false;
-  int64_t producer_id_ = -1;
-  int16_t producer_epoch_ = -1;
-  int32_t base_sequence_ = -1;
-  int32_t record_count_ = 0;
-  int64_t base_timestamp_ = 0;
-  int64_t max_timestamp_ = 0;
+  // The header as it will be written, but for batchLength and CRC, which Build() fills in.
+  log::BatchHeader header_;
   Bytes records_;  // the uncompressed records section
 };
 

@@ -11,8 +11,8 @@
 
 namespace {
 
-using tarn::ByteView;
 using tarn::Bytes;
+using tarn::ByteView;
 using tarn::log::BatchHeader;
 
 constexpr size_t kMaxDecompressed = 1 << 16;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/crc32c.h"
@@ -23,6 +24,28 @@ constexpr int64_t kTime = 1'700'000'000'000;
 
 std::optional<ByteView> View(std::string_view s) { return AsBytes(s); }
 std::string Str(std::optional<ByteView> b) { return b ? std::string(AsString(*b)) : "<null>"; }
+
+// What a test expects of one decoded record; "<null>" stands for a null key or value.
+struct Expected {
+  int64_t offset;
+  int64_t timestamp;
+  std::string key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+void ExpectRecord(const Record& r, const Expected& e) {
+  EXPECT_EQ(r.offset, Offset(e.offset));
+  EXPECT_EQ(r.timestamp, e.timestamp);
+  EXPECT_EQ(r.attributes, 0);
+  EXPECT_EQ(Str(r.key), e.key);
+  EXPECT_EQ(Str(r.value), e.value);
+  ASSERT_EQ(r.headers.size(), e.headers.size());
+  for (size_t j = 0; j < e.headers.size(); ++j) {
+    EXPECT_EQ(r.headers[j].key, e.headers[j].first);
+    EXPECT_EQ(Str(r.headers[j].value), e.headers[j].second);
+  }
+}
 
 Bytes MustBuild(const RecordBatchBuilder& builder) {
   Result<Bytes> batch = builder.Build();
@@ -56,6 +79,19 @@ void SetAttributes(Bytes& batch, int16_t attributes) {
   Reseal(batch);
 }
 
+Bytes Appended(Bytes batch, const Bytes& more) {
+  batch.insert(batch.end(), more.begin(), more.end());
+  return batch;
+}
+
+// One record of `n` zero bytes: compresses to almost nothing.
+Bytes ZerosBatch(Compression codec, size_t n) {
+  RecordBatchBuilder builder(codec);
+  Bytes zeros(n, 0);
+  builder.Add(std::nullopt, ByteView(zeros), kTime);
+  return MustBuild(builder);
+}
+
 // ---- the exact bytes --------------------------------------------------------------------
 
 // Appends big-endian integers, to spell a batch out field by field.
@@ -79,28 +115,28 @@ TEST(RecordBatchTest, BuilderWritesTheSpecifiedBytes) {
   // per Kafka's DefaultRecordBatch and DefaultRecord. The CRC was computed independently (by
   // kafka-python 2.0.2's DefaultRecordBatchBuilder, whose output is these same 74 bytes).
   Bytes expected = Spell()
-                       .Int<int64_t>(0)           // baseOffset
-                       .Int<int32_t>(62)          // batchLength: 49 header bytes + 13
-                       .Int<int32_t>(0)           // partitionLeaderEpoch
-                       .Int<int8_t>(2)            // magic
-                       .Int<uint32_t>(0x5e93538d) // crc
-                       .Int<int16_t>(0)           // attributes
-                       .Int<int32_t>(0)           // lastOffsetDelta
-                       .Int<int64_t>(kTime)       // baseTimestamp
-                       .Int<int64_t>(kTime)       // maxTimestamp
-                       .Int<int64_t>(-1)          // producerId
-                       .Int<int16_t>(-1)          // producerEpoch
-                       .Int<int32_t>(-1)          // baseSequence
-                       .Int<int32_t>(1)           // recordsCount
-                       .Raw({0x18,                // length 12 (zigzag)
-                             0x00,                // attributes
-                             0x00,                // timestampDelta 0
-                             0x00,                // offsetDelta 0
-                             0x02, 'k',           // key length 1, key
-                             0x02, 'v',           // value length 1, value
-                             0x02,                // 1 header
-                             0x02, 'h',           // header key
-                             0x02, 'x'})          // header value
+                       .Int<int64_t>(0)            // baseOffset
+                       .Int<int32_t>(62)           // batchLength: 49 header bytes + 13
+                       .Int<int32_t>(0)            // partitionLeaderEpoch
+                       .Int<int8_t>(2)             // magic
+                       .Int<uint32_t>(0x5e93538d)  // crc
+                       .Int<int16_t>(0)            // attributes
+                       .Int<int32_t>(0)            // lastOffsetDelta
+                       .Int<int64_t>(kTime)        // baseTimestamp
+                       .Int<int64_t>(kTime)        // maxTimestamp
+                       .Int<int64_t>(-1)           // producerId
+                       .Int<int16_t>(-1)           // producerEpoch
+                       .Int<int32_t>(-1)           // baseSequence
+                       .Int<int32_t>(1)            // recordsCount
+                       .Raw({0x18,                 // length 12 (zigzag)
+                             0x00,                 // attributes
+                             0x00,                 // timestampDelta 0
+                             0x00,                 // offsetDelta 0
+                             0x02, 'k',            // key length 1, key
+                             0x02, 'v',            // value length 1, value
+                             0x02,                 // 1 header
+                             0x02, 'h',            // header key
+                             0x02, 'x'})           // header value
                        .bytes;
   ASSERT_EQ(expected.size(), 74u);
 
@@ -111,14 +147,7 @@ TEST(RecordBatchTest, BuilderWritesTheSpecifiedBytes) {
 
   DecodedBatch decoded = MustDecode(expected);
   ASSERT_EQ(decoded.records().size(), 1u);
-  const Record& r = decoded.records()[0];
-  EXPECT_EQ(r.offset, Offset(0));
-  EXPECT_EQ(r.timestamp, kTime);
-  EXPECT_EQ(Str(r.key), "k");
-  EXPECT_EQ(Str(r.value), "v");
-  ASSERT_EQ(r.headers.size(), 1u);
-  EXPECT_EQ(r.headers[0].key, "h");
-  EXPECT_EQ(Str(r.headers[0].value), "x");
+  ExpectRecord(decoded.records()[0], {0, kTime, "k", "v", {{"h", "x"}}});
 }
 
 TEST(RecordBatchTest, DecodesAGzipBatchWrittenByKafkaPython) {
@@ -140,16 +169,10 @@ TEST(RecordBatchTest, DecodesAGzipBatchWrittenByKafkaPython) {
   EXPECT_EQ(decoded.compression(), Compression::kGzip);
   ASSERT_EQ(decoded.records().size(), 3u);
   for (int i = 0; i < 3; ++i) {
-    const Record& r = decoded.records()[i];
     std::string value;
     for (int j = 0; j < 10; ++j) value += "value" + std::to_string(i);
-    EXPECT_EQ(r.offset, Offset(i));
-    EXPECT_EQ(r.timestamp, kTime + i);
-    EXPECT_EQ(Str(r.key), "key" + std::to_string(i));
-    EXPECT_EQ(Str(r.value), value);
-    ASSERT_EQ(r.headers.size(), 1u);
-    EXPECT_EQ(r.headers[0].key, "ce_type");
-    EXPECT_EQ(Str(r.headers[0].value), "order-placed");
+    ExpectRecord(decoded.records()[i],
+                 {i, kTime + i, "key" + std::to_string(i), value, {{"ce_type", "order-placed"}}});
   }
 }
 
@@ -190,19 +213,17 @@ TEST(RecordBatchTest, EveryCodecRoundTripsNullsHeadersAndManyRecords) {
     EXPECT_EQ(h.base_timestamp, kTime - 3000);
     EXPECT_EQ(h.max_timestamp, kTime + 3000);
     ASSERT_EQ(decoded.records().size(), static_cast<size_t>(kRecords));
+    const std::vector<std::pair<std::string, std::string>> all_headers = {
+        {"ce_type", "v"}, {"h1", "v"}, {"h2", "<null>"}};
     for (int i = 0; i < kRecords; ++i) {
       SCOPED_TRACE(i);
-      const Record& r = decoded.records()[i];
-      EXPECT_EQ(r.offset, Offset(i));
-      EXPECT_EQ(r.timestamp, kTime + (i % 7) * 1000 - 3000);
-      EXPECT_EQ(r.attributes, 0);
-      EXPECT_EQ(Str(r.key), i % 3 == 0 ? "<null>" : i % 3 == 1 ? "k" : "");
-      EXPECT_EQ(Str(r.value), i % 5 == 0 ? "<null>" : values[i]);
-      ASSERT_EQ(r.headers.size(), static_cast<size_t>(i % 4));
-      for (int j = 0; j < i % 4; ++j) {
-        EXPECT_EQ(r.headers[j].key, j == 0 ? "ce_type" : j == 1 ? "h1" : "h2");
-        EXPECT_EQ(Str(r.headers[j].value), j == 2 ? "<null>" : "v");
-      }
+      ExpectRecord(decoded.records()[i], {i,
+                                          kTime + (i % 7) * 1000 - 3000,
+                                          i % 3 == 0   ? "<null>"
+                                          : i % 3 == 1 ? "k"
+                                                       : "",
+                                          i % 5 == 0 ? "<null>" : values[i],
+                                          {all_headers.begin(), all_headers.begin() + i % 4}});
     }
   }
 }
@@ -284,19 +305,17 @@ TEST(RecordBatchTest, EveryTruncationIsAnErrorNeverACrash) {
   }
 }
 
-// Uncompressed two-record batch whose records section the test rewrites.
-struct Crafted {
-  Bytes Batch(std::initializer_list<uint8_t> records, int32_t count) const {
-    Bytes batch = SimpleBatch(Compression::kNone, 1);
-    batch.resize(log::BatchHeader::kSize);
-    batch.insert(batch.end(), records);
-    StoreBigEndian<int32_t>(batch.data() + 8, static_cast<int32_t>(batch.size() - 12));
-    StoreBigEndian<int32_t>(batch.data() + 23, count - 1);
-    StoreBigEndian<int32_t>(batch.data() + 57, count);
-    Reseal(batch);
-    return batch;
-  }
-};
+// An uncompressed batch with the given records section and count, length and CRC right.
+Bytes Crafted(const Bytes& records, int32_t count) {
+  Bytes batch = SimpleBatch(Compression::kNone, 1);
+  batch.resize(log::BatchHeader::kSize);
+  batch.insert(batch.end(), records.begin(), records.end());
+  StoreBigEndian<int32_t>(batch.data() + 8, static_cast<int32_t>(batch.size() - 12));
+  StoreBigEndian<int32_t>(batch.data() + 23, count - 1);
+  StoreBigEndian<int32_t>(batch.data() + 57, count);
+  Reseal(batch);
+  return batch;
+}
 
 std::string DecodeError(const Bytes& batch) {
   Result<DecodedBatch> decoded = DecodeBatch(batch, kMaxDecompressed);
@@ -307,34 +326,39 @@ std::string DecodeError(const Bytes& batch) {
 
 TEST(RecordBatchTest, RecordErrorsNameTheRecordAndTheField) {
   // A minimal valid record: length 6, attributes, deltas 0, null key, null value, no headers.
-#define REC0 0x0c, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00
-  Crafted c;
-  EXPECT_EQ(DecodeError(c.Batch({REC0}, 1)), "decoded");
-  EXPECT_THAT(DecodeError(c.Batch({REC0}, 2)), HasSubstr("record 1 of 2: missing"));
-  EXPECT_THAT(DecodeError(c.Batch({REC0, REC0}, 1)), HasSubstr("7 bytes follow the last of 1"));
-  EXPECT_THAT(DecodeError(c.Batch({REC0, 0x7f}, 2)), HasSubstr("record 1 of 2: length -64"));
-  EXPECT_THAT(DecodeError(c.Batch({REC0, 0x0e, 0x00}, 2)),
-              HasSubstr("record 1 of 2: length 7 overruns the 1 bytes left"));
-  EXPECT_THAT(DecodeError(c.Batch({REC0, 0x80}, 2)), HasSubstr("record 1 of 2: bad length"));
-  // Key length -2.
-  EXPECT_THAT(DecodeError(c.Batch({0x0c, 0x00, 0x00, 0x00, 0x03, 0x01, 0x00}, 1)),
-              HasSubstr("record 0 of 1: negative key length"));
-  // Value of 5 bytes in a record that has 1.
-  EXPECT_THAT(DecodeError(c.Batch({0x0e, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x61, 0x00}, 1)),
-              HasSubstr("record 0 of 1: value of 5 bytes overruns the record"));
-  // Length 8 where the fields take 6: two bytes left over.
-  EXPECT_THAT(DecodeError(c.Batch({0x10, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00}, 1)),
-              HasSubstr("record 0 of 1: 2 bytes left over"));
-  // Length 8 where the fields want more: the header count reads past the record.
-  EXPECT_THAT(DecodeError(c.Batch({0x0a, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00}, 1)),
-              HasSubstr("record 0 of 1: bad header count"));
-  // One header with a null key.
-  EXPECT_THAT(DecodeError(c.Batch({0x10, 0x00, 0x00, 0x00, 0x01, 0x01, 0x02, 0x01, 0x01}, 1)),
-              HasSubstr("record 0 of 1: header 0: null or negative key"));
-  // A header count that cannot fit.
-  EXPECT_THAT(DecodeError(c.Batch({0x0c, 0x00, 0x00, 0x00, 0x01, 0x01, 0x7e}, 1)),
-              HasSubstr("record 0 of 1: header count 63 does not fit"));
-#undef REC0
+  const Bytes rec0 = {0x0c, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00};
+  struct Case {
+    Bytes records;
+    int32_t count;
+    std::string error;
+  };
+  const Case cases[] = {
+      {rec0, 1, "decoded"},
+      {rec0, 2, "record 1 of 2: missing"},
+      {Appended(rec0, rec0), 1, "7 bytes follow the last of 1"},
+      {Appended(rec0, {0x7f}), 2, "record 1 of 2: length -64"},
+      {Appended(rec0, {0x0e, 0x00}), 2, "record 1 of 2: length 7 overruns the 1 bytes left"},
+      {Appended(rec0, {0x80}), 2, "record 1 of 2: bad length"},
+      // Key length -2.
+      {{0x0c, 0x00, 0x00, 0x00, 0x03, 0x01, 0x00}, 1, "record 0 of 1: negative key length"},
+      // A value of 5 bytes in a record that has 1 left.
+      {{0x0e, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x61, 0x00},
+       1,
+       "record 0 of 1: value of 5 bytes overruns the record"},
+      // Length 8 where the fields take 6.
+      {{0x10, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00}, 1, "record 0 of 1: 2 bytes left"},
+      // Length 5 where the fields take 6: the header count lies past the record.
+      {{0x0a, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00}, 1, "record 0 of 1: bad header count"},
+      // One header, with a null key.
+      {{0x10, 0x00, 0x00, 0x00, 0x01, 0x01, 0x02, 0x01, 0x01},
+       1,
+       "record 0 of 1: header 0: null or negative key"},
+      // 63 headers in no bytes.
+      {{0x0c, 0x00, 0x00, 0x00, 0x01, 0x01, 0x7e}, 1, "record 0 of 1: header count 63"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(DecodeError(Crafted(c.records, c.count)), HasSubstr(c.error));
+  }
 }
 
 TEST(RecordBatchTest, UnknownCodecIsCorruption) {
@@ -344,10 +368,7 @@ TEST(RecordBatchTest, UnknownCodecIsCorruption) {
 }
 
 TEST(RecordBatchTest, DecompressionLimitIsEnforced) {
-  RecordBatchBuilder builder(Compression::kZstd);
-  Bytes zeros(100'000, 0);
-  builder.Add(std::nullopt, ByteView(zeros), kTime);
-  Bytes batch = MustBuild(builder);
+  Bytes batch = ZerosBatch(Compression::kZstd, 100'000);
   Result<DecodedBatch> decoded = DecodeBatch(batch, 10'000);
   ASSERT_FALSE(decoded.has_value());
   EXPECT_EQ(decoded.error().code(), StatusCode::kResourceExhausted);
@@ -384,7 +405,8 @@ TEST(RecordBatchTest, DecodeBatchesReportsACorruptBatchInTheMiddle) {
   Result<std::vector<DecodedBatch>> batches = DecodeBatches(all, kMaxDecompressed);
   ASSERT_FALSE(batches.has_value());
   EXPECT_EQ(batches.error().code(), StatusCode::kCorruption);
-  EXPECT_THAT(batches.error().message(), HasSubstr("batch at byte " + std::to_string(first.size())));
+  EXPECT_THAT(batches.error().message(),
+              HasSubstr("batch at byte " + std::to_string(first.size())));
 }
 
 // ---- timestamps -------------------------------------------------------------------------
@@ -417,8 +439,14 @@ struct ValidationCase {
   std::string message;                   // part of the explanation
 };
 
+// Edited copies of a batch. The With* edits recompute the CRC, so only the edit is wrong.
 Bytes WithHeaderInt32(Bytes batch, size_t offset, int32_t value) {
   StoreBigEndian<int32_t>(batch.data() + offset, value);
+  Reseal(batch);
+  return batch;
+}
+Bytes WithProducerId(Bytes batch, int64_t producer_id) {
+  StoreBigEndian<int64_t>(batch.data() + 43, producer_id);
   Reseal(batch);
   return batch;
 }
@@ -426,125 +454,105 @@ Bytes WithAttributes(Bytes batch, int16_t attributes) {
   SetAttributes(batch, attributes);
   return batch;
 }
-Bytes Appended(Bytes batch, const Bytes& more) {
-  batch.insert(batch.end(), more.begin(), more.end());
+Bytes WithMagic(Bytes batch, uint8_t magic) {
+  batch[16] = magic;  // outside the CRC
   return batch;
+}
+Bytes WithBaseOffset(Bytes batch, int64_t base_offset) {
+  log::BatchHeader::AssignOffset(batch, Offset(base_offset));
+  return batch;
+}
+// The header of `batch` alone, claiming no records.
+Bytes WithoutRecords(const Bytes& batch) {
+  Bytes b(batch.begin(), batch.begin() + log::BatchHeader::kSize);
+  StoreBigEndian<int32_t>(b.data() + 8, log::BatchHeader::kSize - 12);
+  StoreBigEndian<int32_t>(b.data() + 23, 0);
+  return WithHeaderInt32(b, 57, 0);
+}
+// An uncompressed batch whose second record's offsetDelta (a one-byte varint) becomes `delta`.
+Bytes WithSecondOffsetDelta(Bytes batch, int8_t delta) {
+  size_t second = log::BatchHeader::kSize + 1 + (batch[log::BatchHeader::kSize] >> 1);
+  EXPECT_EQ(batch[second + 3], 0x02);  // length, attributes, timestampDelta, offsetDelta 1
+  batch[second + 3] = static_cast<uint8_t>(delta * 2);
+  Reseal(batch);
+  return batch;
+}
+// Not resealed: the CRC no longer matches.
+Bytes WithLastByteFlipped(Bytes batch) {
+  batch.back() ^= 1;
+  return batch;
+}
+Bytes Prefix(const Bytes& batch, size_t n) { return Bytes(batch.begin(), batch.begin() + n); }
+// A legacy (magic 0) message with no key or value: shorter than a v2 header.
+Bytes LegacyMessage() {
+  Bytes b(26, 0);
+  StoreBigEndian<int32_t>(b.data() + 8, 14);
+  return b;
 }
 
 std::vector<ValidationCase> ValidationCases() {
   using E = ProduceError;
   const Bytes good = SimpleBatch(Compression::kNone, 3);
   const Bytes zstd = SimpleBatch(Compression::kZstd, 3);
-  const ProduceValidation v3{.produce_version = 3}, v7{.produce_version = 7},
-      v9{.produce_version = 9};
-  std::vector<ValidationCase> cases = {
+  const auto size = static_cast<int32_t>(good.size());
+  const ProduceValidation v3{.produce_version = 3}, v6{.produce_version = 6},
+      v7{.produce_version = 7}, v9{.produce_version = 9},
+      v9_exact{.produce_version = 9, .max_message_bytes = size},
+      v9_small{.produce_version = 9, .max_message_bytes = size - 1},
+      v9_unverified{.produce_version = 9, .verify_records = false},
+      v9_bomb{.produce_version = 9, .max_decompressed_bytes = 10'000};
+  const Bytes four_of_three = WithHeaderInt32(WithHeaderInt32(good, 57, 4), 23, 3);
+  return {
       {"plain batch", good, v3, std::nullopt, ""},
       {"zstd at v7", zstd, v7, std::nullopt, ""},
-      {"every codec at v9", SimpleBatch(Compression::kSnappy), v9, std::nullopt, ""},
-      {"client base offset", [&] {
-         Bytes b = good;
-         log::BatchHeader::AssignOffset(b, Offset(77));
-         return b;
-       }(), v9, std::nullopt, ""},
-      {"exactly max.message.bytes", good,
-       {.produce_version = 9, .max_message_bytes = static_cast<int32_t>(good.size())},
-       std::nullopt, ""},
+      {"snappy", SimpleBatch(Compression::kSnappy), v9, std::nullopt, ""},
+      {"client base offset", WithBaseOffset(good, 77), v9, std::nullopt, ""},
+      {"exactly max.message.bytes", good, v9_exact, std::nullopt, ""},
       // 1. length
       {"no bytes", {}, v9, E::kInvalidRecord, "no record batch"},
-      {"ten bytes", Bytes(good.begin(), good.begin() + 10), v9, E::kCorruptMessage, "too few"},
-      {"one byte short", Bytes(good.begin(), good.end() - 1), v9, E::kCorruptMessage,
-       "by its length field"},
-      {"negative length", WithHeaderInt32(good, 8, -1), v9, E::kCorruptMessage,
-       "by its length field"},
+      {"ten bytes", Prefix(good, 10), v9, E::kCorruptMessage, "too few"},
+      {"one byte short", Prefix(good, good.size() - 1), v9, E::kCorruptMessage, "length field"},
+      {"negative length", WithHeaderInt32(good, 8, -1), v9, E::kCorruptMessage, "length field"},
       {"length inside the header", WithHeaderInt32(good, 8, 20), v9, E::kCorruptMessage,
        "shorter than its header"},
       {"two batches", Appended(good, good), v9, E::kInvalidRecord, "exactly one batch"},
       {"trailing bytes", Appended(good, {0, 0, 0}), v9, E::kInvalidRecord, "3 bytes follow"},
       // 2. magic
-      {"magic 1", [&] {
-         Bytes b = good;
-         b[16] = 1;
-         return b;
-       }(), v9, E::kInvalidRecord, "magic 1"},
-      {"short legacy message", [] {
-         Bytes b(26, 0);  // a magic-0 message with no key or value
-         StoreBigEndian<int32_t>(b.data() + 8, 14);
-         return b;
-       }(), v9, E::kInvalidRecord, "magic 0"},
+      {"magic 1", WithMagic(good, 1), v9, E::kInvalidRecord, "magic 1"},
+      {"short legacy message", LegacyMessage(), v9, E::kInvalidRecord, "magic 0"},
       // 3. CRC
-      {"bad crc", [&] {
-         Bytes b = good;
-         b.back() ^= 1;
-         return b;
-       }(), v9, E::kCorruptMessage, "CRC"},
+      {"bad crc", WithLastByteFlipped(good), v9, E::kCorruptMessage, "CRC"},
       // 4, 5. codec
       {"codec 6", WithAttributes(good, 6), v9, E::kCorruptMessage, "unknown compression codec 6"},
-      {"zstd at v6", zstd, {.produce_version = 6}, E::kUnsupportedCompressionType, "v6"},
+      {"zstd at v6", zstd, v6, E::kUnsupportedCompressionType, "v6"},
       // 6. batch kind
       {"control", WithAttributes(good, 0x20), v9, E::kInvalidRecord, "control"},
       {"transactional", WithAttributes(good, 0x10), v9, E::kInvalidRecord, "transactional"},
       // 7. size
-      {"over max.message.bytes", good,
-       {.produce_version = 9, .max_message_bytes = static_cast<int32_t>(good.size() - 1)},
-       E::kMessageTooLarge, "max.message.bytes"},
+      {"over max.message.bytes", good, v9_small, E::kMessageTooLarge, "max.message.bytes"},
       // 8. counts and sequence
-      {"no records", [&] {
-         Bytes b(good.begin(), good.begin() + log::BatchHeader::kSize);
-         StoreBigEndian<int32_t>(b.data() + 8, log::BatchHeader::kSize - 12);
-         StoreBigEndian<int32_t>(b.data() + 23, 0);
-         StoreBigEndian<int32_t>(b.data() + 57, 0);
-         Reseal(b);
-         return b;
-       }(), v9, E::kInvalidRecord, "no records"},
+      {"no records", WithoutRecords(good), v9, E::kInvalidRecord, "no records"},
       {"lastOffsetDelta off by one", WithHeaderInt32(good, 23, 3), v9, E::kInvalidRecord,
        "lastOffsetDelta 3"},
-      {"producer id without sequence", [&] {
-         Bytes b = good;
-         StoreBigEndian<int64_t>(b.data() + 43, 1000);
-         Reseal(b);
-         return b;
-       }(), v9, E::kInvalidRecord, "base sequence -1"},
+      {"producer id without sequence", WithProducerId(good, 1000), v9, E::kInvalidRecord,
+       "base sequence -1"},
       // 9. records
-      {"record count beyond the records", WithHeaderInt32(WithHeaderInt32(good, 57, 4), 23, 3),
-       v9, E::kCorruptMessage, "record 3 of 4"},
-      {"same, unverified",
-       WithHeaderInt32(WithHeaderInt32(good, 57, 4), 23, 3),
-       {.produce_version = 9, .verify_records = false}, std::nullopt, ""},
-      {"offsetDelta out of order", [&] {
-         // The second record's offsetDelta (one varint byte) becomes 5.
-         Bytes b = good;
-         size_t second = log::BatchHeader::kSize + 1 + (b[log::BatchHeader::kSize] >> 1);
-         EXPECT_EQ(b[second + 3], 0x02);  // length, attributes, timestampDelta, offsetDelta
-         b[second + 3] = 0x0a;
-         Reseal(b);
-         return b;
-       }(), v9, E::kInvalidRecord, "record 1 has offsetDelta"},
-      {"gzip garbage", [&] {
-         Bytes b = WithAttributes(good, 1);
-         return b;
-       }(), v9, E::kCorruptMessage, "gzip data is invalid"},
-      {"decompression bomb", [] {
-         RecordBatchBuilder builder(Compression::kZstd);
-         Bytes zeros(100'000, 0);
-         builder.Add(std::nullopt, ByteView(zeros), kTime);
-         return MustBuild(builder);
-       }(), {.produce_version = 9, .max_decompressed_bytes = 10'000}, E::kMessageTooLarge,
+      {"record count beyond the records", four_of_three, v9, E::kCorruptMessage, "record 3 of 4"},
+      {"same, unverified", four_of_three, v9_unverified, std::nullopt, ""},
+      {"offsetDelta out of order", WithSecondOffsetDelta(good, 5), v9, E::kInvalidRecord,
+       "record 1 has offsetDelta"},
+      {"gzip garbage", WithAttributes(good, 1), v9, E::kCorruptMessage, "gzip data is invalid"},
+      {"decompression bomb", ZerosBatch(Compression::kZstd, 100'000), v9_bomb, E::kMessageTooLarge,
        "more than 10000 bytes"},
-      // Kafka's order decides between two faults.
-      {"bad crc and zstd at v3", [&] {
-         Bytes b = zstd;
-         b.back() ^= 1;
-         return b;
-       }(), v3, E::kCorruptMessage, "CRC"},
-      {"transactional and too large", WithAttributes(good, 0x10),
-       {.produce_version = 9, .max_message_bytes = 10}, E::kInvalidRecord, "transactional"},
-      {"magic 1 and trailing bytes", [&] {
-         Bytes b = Appended(good, {1, 2, 3});
-         b[16] = 1;
-         return b;
-       }(), v9, E::kInvalidRecord, "magic 1"},
+      // Where two checks fail, the order decides.
+      {"bad crc and zstd at v3", WithLastByteFlipped(zstd), v3, E::kCorruptMessage, "CRC"},
+      {"transactional and too large", WithAttributes(good, 0x10), v9_small, E::kInvalidRecord,
+       "transactional"},
+      {"magic 1 and trailing bytes", WithMagic(Appended(good, {1, 2, 3}), 1), v9, E::kInvalidRecord,
+       "magic 1"},
+      {"truncated and magic 1", WithMagic(Prefix(good, good.size() - 1), 1), v9, E::kCorruptMessage,
+       "length field"},
   };
-  return cases;
 }
 
 TEST(RecordBatchTest, ProduceValidationGivesKafkasErrorForEachFault) {

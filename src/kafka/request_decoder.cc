@@ -13,6 +13,7 @@ Result<AnyRequest> DecodeAs(WireReader& in, int16_t version) {
 
 Result<AnyRequest> DecodeBody(const RequestHeader& header, WireReader& in) {
   const int16_t v = header.api_version;
+  // clang-format off
   switch (header.api_key) {
     case ApiKey::kProduce: return DecodeAs<ProduceRequest>(in, v);
     case ApiKey::kFetch: return DecodeAs<FetchRequest>(in, v);
@@ -32,8 +33,9 @@ Result<AnyRequest> DecodeBody(const RequestHeader& header, WireReader& in) {
     case ApiKey::kDeleteTopics: return DecodeAs<DeleteTopicsRequest>(in, v);
     case ApiKey::kInitProducerId: return DecodeAs<InitProducerIdRequest>(in, v);
     case ApiKey::kDescribeConfigs: return DecodeAs<DescribeConfigsRequest>(in, v);
-    default: return Error(Status::Unsupported(ApiVersionName(header.api_key, v) + " is not served"));
+    default: return Error(Status::Unsupported(ApiVersionName(header.api_key, v) + " has no codec"));
   }
+  // clang-format on
 }
 
 }  // namespace

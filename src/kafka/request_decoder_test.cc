@@ -156,8 +156,8 @@ TEST(DecodeRequestTest, UnknownKeysAndVersionsAreUnsupported) {
 
 TEST(DecodeRequestTest, ApiVersionsAboveOurMaxIsAnsweredWithoutReadingTheBody) {
   // An ApiVersions v9 from a newer client: header v2, then a body of unknown layout.
-  Bytes frame = {0x00, 0x12, 0x00, 0x09, 0x00, 0x00, 0x00, 0x05, 0x00, 0x01, 'c', 0x00,
-                 0xde, 0xad, 0xbe, 0xef};
+  Bytes frame = {0x00, 0x12, 0x00, 0x09, 0x00, 0x00, 0x00, 0x05,
+                 0x00, 0x01, 'c',  0x00, 0xde, 0xad, 0xbe, 0xef};
   const Result<AnyRequest> decoded = DecodeFrame(frame);
   ASSERT_TRUE(decoded.has_value()) << decoded.error().ToString();
   EXPECT_TRUE(std::holds_alternative<ApiVersionsRequest>(*decoded));

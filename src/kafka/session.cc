@@ -24,6 +24,7 @@ constexpr std::array kRoutes = {
     Route{ApiKey::kFetch, &HandleFetch},
     Route{ApiKey::kListOffsets, &HandleListOffsets},
     Route{ApiKey::kMetadata, &HandleMetadata},
+    Route{ApiKey::kFindCoordinator, &HandleFindCoordinator},
     Route{ApiKey::kApiVersions, &HandleApiVersions},
     Route{ApiKey::kCreateTopics, &HandleCreateTopics},
     Route{ApiKey::kDeleteTopics, &HandleDeleteTopics},
@@ -51,7 +52,7 @@ class Session : public net::FrameHandler {
   Awaitable<Result<std::optional<Bytes>>> Handle(Bytes frame) override {
     WireReader reader{MutableByteView(frame)};
     auto header = RequestHeader::Decode(reader);
-    if (!header.has_value()) co_return Error(header.error().WithContext("request header"));
+    if (!header.has_value()) co_return Error(header.error());
     const Route* route = FindRoute(header->api_key);
     const int key = static_cast<int>(header->api_key);
     if (route == nullptr) {
@@ -84,6 +85,12 @@ class Session : public net::FrameHandler {
 }  // namespace
 
 std::span<const ApiKey> ServedApis() { return kServedKeys; }
+
+int16_t AdvertisedMinVersion(ApiKey key) {
+  if (key == ApiKey::kProduce) return 0;
+  const ApiSupport* api = FindApi(key);
+  return api ? api->min_version : 0;
+}
 
 std::unique_ptr<net::FrameHandler> MakeSession(Broker& broker, const net::ConnectionInfo& info) {
   return std::make_unique<Session>(broker, info);

@@ -32,12 +32,12 @@ constexpr size_t VarlongSize(int64_t v) {
   return n;
 }
 
-// Reads record fields front to back from bytes it does not own. Every read returns nullopt
-// when the bytes run out (or a varint runs past its width) and the caller names the field.
-class RecordFieldReader {
+// Reads a record's fields front to back (varints, varlongs, single bytes and the byte runs
+// that varint lengths measure) from bytes it does not own. Every read returns nullopt when the
+// bytes run out or a varint runs past its width; the caller names the field in its error.
+class VarintReader {
  public:
-  explicit RecordFieldReader(ByteView bytes)
-      : pos_(bytes.data()), end_(bytes.data() + bytes.size()) {}
+  explicit VarintReader(ByteView bytes) : pos_(bytes.data()), end_(bytes.data() + bytes.size()) {}
 
   size_t remaining() const { return static_cast<size_t>(end_ - pos_); }
 

@@ -229,8 +229,9 @@ void WireWriter::WriteVarlong(int64_t v) {
 }
 
 void WireWriter::WriteLength(int64_t length, bool compact, bool int16_length) {
-  TARN_CHECK_MSG(length <= (int16_length ? kMaxStringLength : std::numeric_limits<int32_t>::max() - 1),
-                 "value too long for its Kafka length field");
+  TARN_CHECK_MSG(
+      length <= (int16_length ? kMaxStringLength : std::numeric_limits<int32_t>::max() - 1),
+      "value too long for its Kafka length field");
   if (compact) {
     WriteUvarint(static_cast<uint32_t>(length + 1));
   } else if (int16_length) {

@@ -28,8 +28,8 @@ TEST(WireTest, FixedIntegersAreBigEndian) {
     w.WriteUInt32(0xfffffffe);
     w.WriteBool(true);
   });
-  EXPECT_EQ(out, (Bytes{0xfe, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b,
-                        0x0c, 0x0d, 0x0e, 0xff, 0xff, 0xff, 0xfe, 0x01}));
+  EXPECT_EQ(out, (Bytes{0xfe, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
+                        0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0xff, 0xff, 0xff, 0xfe, 0x01}));
   WireReader r(out);
   EXPECT_EQ(r.ReadInt8(), -2);
   EXPECT_EQ(r.ReadInt16(), 0x0102);
@@ -108,8 +108,8 @@ TEST(WireTest, ClassicStringsAndBytes) {
     w.WriteNullableBytes(std::nullopt, false);
     w.WriteArrayLength(-1, false);
   });
-  EXPECT_EQ(out, (Bytes{0x00, 0x02, 'a', 'b', 0xff, 0xff, 0x00, 0x00, 0x00, 0x03, 'x', 'y', 'z',
-                        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
+  EXPECT_EQ(out, (Bytes{0x00, 0x02, 'a',  'b',  0xff, 0xff, 0x00, 0x00, 0x00, 0x03, 'x',
+                        'y',  'z',  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
   WireReader r(out);
   EXPECT_EQ(r.ReadString(false), "ab");
   EXPECT_EQ(r.ReadNullableString(false), std::nullopt);
@@ -203,10 +203,10 @@ TEST(WireTest, ErrorsAreStickyAndNameTheOffset) {
 }
 
 TEST(WireTest, UnknownTaggedFieldsAreSkipped) {
-  const Bytes in = {0x02,                    // two tagged fields
-                    0x00, 0x03, 1,    2, 3,  // tag 0, 3 bytes
-                    0x05, 0x01, 9,           // tag 5, 1 byte
-                    0x2a};                   // the next field
+  const Bytes in = {0x02,                 // two tagged fields
+                    0x00, 0x03, 1, 2, 3,  // tag 0, 3 bytes
+                    0x05, 0x01, 9,        // tag 5, 1 byte
+                    0x2a};                // the next field
   WireReader r(in);
   r.SkipTaggedFields();
   EXPECT_EQ(r.ReadInt8(), 0x2a);

@@ -64,6 +64,8 @@ def main():
         "message.timeout.ms": 60000,
         "socket.timeout.ms": 10000,
         "error_cb": on_error,
+        **({"debug": os.environ["CRASH_PRODUCER_DEBUG"]}
+           if os.environ.get("CRASH_PRODUCER_DEBUG") else {}),
     })
     print(f"producer {session}: started", file=sys.stderr, flush=True)
 

@@ -38,10 +38,10 @@ void Fail(const std::string& what) {
   }
 }
 
-#define EXPECT_EQ(actual, expected, what)                                                \
-  do {                                                                                   \
-    const auto& a_ = (actual);                                                           \
-    const auto& e_ = (expected);                                                         \
+#define EXPECT_EQ(actual, expected, what)                                                  \
+  do {                                                                                     \
+    const auto& a_ = (actual);                                                             \
+    const auto& e_ = (expected);                                                           \
     if (!(a_ == e_)) Fail(std::string(what) + ": got " + Show(a_) + ", want " + Show(e_)); \
   } while (0)
 
@@ -92,8 +92,7 @@ class DeliveryRecorder : public RdKafka::DeliveryReportCb {
  public:
   void dr_cb(RdKafka::Message& message) override {
     deliveries.push_back({static_cast<int>(reinterpret_cast<intptr_t>(message.msg_opaque())),
-                          message.partition(), message.offset(), message.err(),
-                          message.errstr()});
+                          message.partition(), message.offset(), message.err(), message.errstr()});
   }
   std::vector<Delivery> deliveries;
 };
@@ -206,11 +205,11 @@ std::vector<int64_t> Produce(const std::string& bootstrap, const std::string& de
     }
     RdKafka::ErrorCode err;
     while (true) {
-      err = producer->produce(
-          topic, r.partition, RdKafka::Producer::RK_MSG_COPY,
-          r.value ? const_cast<char*>(r.value->data()) : nullptr, r.value ? r.value->size() : 0,
-          r.key ? r.key->data() : nullptr, r.key ? r.key->size() : 0, r.timestamp_ms, headers,
-          reinterpret_cast<void*>(static_cast<intptr_t>(i)));
+      err = producer->produce(topic, r.partition, RdKafka::Producer::RK_MSG_COPY,
+                              r.value ? const_cast<char*>(r.value->data()) : nullptr,
+                              r.value ? r.value->size() : 0, r.key ? r.key->data() : nullptr,
+                              r.key ? r.key->size() : 0, r.timestamp_ms, headers,
+                              reinterpret_cast<void*>(static_cast<intptr_t>(i)));
       if (err != RdKafka::ERR__QUEUE_FULL) break;
       producer->poll(100);
     }
@@ -355,6 +354,9 @@ void ConsumeAndCheck(const std::string& bootstrap, const std::string& debug,
     Fail("did not read every record to the end of each partition within 30 s:" + state);
   }
   std::printf("consumed %zu records\n", received);
+  // Stop fetching: a long-polling Fetch would hold up the queries below, which share its
+  // connection and are answered in order.
+  consumer->unassign();
 
   // offsetsForTimes: the first offset whose timestamp is >= the asked one.
   for (int32_t p = 0; p < kPartitions; ++p) {
@@ -366,15 +368,15 @@ void ConsumeAndCheck(const std::string& bootstrap, const std::string& debug,
     std::vector<Probe> probes;
     probes.push_back({records[indexes.front()].timestamp_ms - 1000, 0});  // before everything
     const size_t k = indexes.size() / 2;
-    probes.push_back({records[indexes[k]].timestamp_ms, static_cast<int64_t>(k)});  // exact
+    probes.push_back({records[indexes[k]].timestamp_ms, static_cast<int64_t>(k)});      // exact
     probes.push_back({records[indexes[k]].timestamp_ms - 1, static_cast<int64_t>(k)});  // between
     probes.push_back({records[indexes.back()].timestamp_ms + 1, -1});  // after everything
     for (const Probe& probe : probes) {
       std::vector<RdKafka::TopicPartition*> query = {
           RdKafka::TopicPartition::create(topic, p, probe.timestamp_ms)};
       err = consumer->offsetsForTimes(query, 10000);
-      const std::string what = "offsetsForTimes(" + std::to_string(p) + ", " +
-                               std::to_string(probe.timestamp_ms) + ")";
+      const std::string what =
+          "offsetsForTimes(" + std::to_string(p) + ", " + std::to_string(probe.timestamp_ms) + ")";
       if (err != RdKafka::ERR_NO_ERROR) {
         Fail(what + ": " + RdKafka::err2str(err));
       } else {
@@ -428,11 +430,10 @@ int main(int argc, char** argv) {
   std::printf("librdkafka %s against %s\n", RdKafka::version_str().c_str(), bootstrap.c_str());
 
   const std::string topic = "librdkafka-compat-" + std::to_string(getpid());
-  const int64_t base_timestamp_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count() -
-      int64_t{3600} * 1000;
+  const int64_t base_timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count() -
+                                    int64_t{3600} * 1000;
   std::vector<Expected> records;
   for (int i = 0; i < count; ++i) records.push_back(MakeRecord(i, base_timestamp_ms));
 

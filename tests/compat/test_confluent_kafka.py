@@ -7,6 +7,7 @@ Run: /usr/bin/python3 tests/compat/test_confluent_kafka.py --tarn build/release/
 
 import os
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,25 +59,31 @@ def produce_all(producer, topic, records):
     return reports
 
 
-def read_all(bootstrap, topic, partitions):
+def consumer(bootstrap, **extra):
+    """A consumer for assign(): librdkafka wants a group.id, but nothing joins or commits."""
+    conf = dict(group_id=f"compat-{os.getpid()}", enable_auto_commit=False,
+                enable_auto_offset_store=False, auto_offset_reset="error")
+    conf.update(extra)
+    return Consumer(client_conf(bootstrap, **conf))
+
+
+def read_all(bootstrap, topic, partitions, **consumer_conf):
     """Reads every partition from its beginning to the high watermark it had when called, by
     assign(). Returns {partition: [message, ...]}."""
-    consumer = Consumer(client_conf(bootstrap, group_id=f"compat-{os.getpid()}",
-                                    enable_auto_commit=False, enable_auto_offset_store=False,
-                                    auto_offset_reset="error"))
+    c = consumer(bootstrap, **consumer_conf)
     try:
         high = {}
         for p in partitions:
-            low, high[p] = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            low, high[p] = c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
             assert low == 0, f"low watermark of {topic}/{p} is {low}"
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
+        c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
         got = {p: [] for p in partitions}
         next_offset = {p: 0 for p in partitions}
         deadline = time.monotonic() + DEADLINE_S
         while any(next_offset[p] < high[p] for p in partitions):
             if time.monotonic() > deadline:
                 raise AssertionError(f"read {next_offset} of {high} within {DEADLINE_S}s")
-            msg = consumer.poll(0.2)
+            msg = c.poll(0.2)
             if msg is None:
                 continue
             if msg.error():
@@ -85,13 +92,21 @@ def read_all(bootstrap, topic, partitions):
             next_offset[msg.partition()] = msg.offset() + 1
         return got
     finally:
-        consumer.close()
+        c.close()
+
+
+def _first_record(msg):
+    return msg if msg is not None and msg.error() is None else None
 
 
 class ConfluentKafkaTest(ServerTestCase):
 
     def admin(self):
-        return AdminClient(client_conf(self.bootstrap))
+        """One AdminClient per test: it must outlive the futures it returns."""
+        if getattr(self, "_admin", None) is None:
+            self._admin = AdminClient(client_conf(self.bootstrap))
+            self.addCleanup(setattr, self, "_admin", None)
+        return self._admin
 
     def create_topics(self, *new_topics):
         futures = self.admin().create_topics(list(new_topics), operation_timeout=10,
@@ -234,6 +249,109 @@ class ConfluentKafkaTest(ServerTestCase):
         self.assertEqual([(r[2], r[3]) for r in reports], [(0, None)])
         got = read_all(self.bootstrap, topic, [0])
         self.assertEqual([(m.offset(), m.value()) for m in got[0]], [(0, b"fits")])
+
+    def test_concurrent_producers_get_dense_distinct_offsets(self):
+        topic = self.unique_topic("ck-concurrent")
+        self.create_topics(NewTopic(topic, 1, 1))
+        results = {}
+
+        def run_producer(n):
+            producer = Producer(client_conf(self.bootstrap, enable_idempotence=n % 2 == 0,
+                                            acks="all", linger_ms=1))
+            results[n] = produce_all(producer, topic, [(0, f"p{n}".encode(), f"{n}:{i}".encode(),
+                                                        None, None) for i in range(500)])
+
+        threads = [threading.Thread(target=run_producer, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(DEADLINE_S + 10)
+        self.assertEqual(sorted(results), [0, 1, 2, 3], "a producer thread did not finish")
+        offsets = {}
+        for n, reports in results.items():
+            self.assertTrue(all(err is None for _, _, _, err in reports))
+            own = [offset for _, _, offset, _ in sorted(reports)]
+            self.assertEqual(own, sorted(own), f"producer {n}'s records are in order")
+            offsets.update({offset: f"{n}:{i}".encode() for i, _, offset, _ in reports})
+        self.assertEqual(sorted(offsets), list(range(2000)))
+        got = read_all(self.bootstrap, topic, [0])
+        self.assertEqual({m.offset(): m.value() for m in got[0]}, offsets)
+
+    def test_fetch_returns_a_whole_batch_larger_than_max_bytes(self):
+        topic = self.unique_topic("ck-big")
+        self.create_topics(NewTopic(topic, 1, 1))
+        values = [os.urandom(300_000) for _ in range(3)] + [os.urandom(900_000)]
+        producer = Producer(client_conf(self.bootstrap, acks="all", linger_ms=0))
+        reports = produce_all(producer, topic, [(0, None, v, None, None) for v in values])
+        self.assertTrue(all(err is None for _, _, _, err in reports))
+        # Limits far below one record: the broker still sends the first batch whole (KIP-74).
+        got = read_all(self.bootstrap, topic, [0], message_max_bytes=1000, fetch_max_bytes=1024,
+                       max_partition_fetch_bytes=1024, receive_message_max_bytes=4_000_000)
+        self.assertEqual([m.value() for m in got[0]], values)
+
+    def test_waiting_fetch_wakes_up_on_append(self):
+        topic = self.unique_topic("ck-wake")
+        self.create_topics(NewTopic(topic, 1, 1))
+        c = consumer(self.bootstrap, fetch_wait_max_ms=10_000, socket_timeout_ms=20_000,
+                     enable_partition_eof=True)
+        try:
+            c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+
+            def at_end():  # the consumer has fetched once and is now waiting at offset 0
+                msg = c.poll(0.1)
+                return msg is not None and msg.error() is not None and \
+                    msg.error().code() == KafkaError._PARTITION_EOF
+            wait_until(at_end, DEADLINE_S, "the end of the empty partition")
+            producer = Producer(client_conf(self.bootstrap, acks="all", linger_ms=0))
+            start = time.monotonic()
+            produce_all(producer, topic, [(0, None, b"wake up", None, None)])
+            msg = wait_until(lambda: _first_record(c.poll(0.05)), DEADLINE_S, "the record")
+            latency = time.monotonic() - start
+            self.assertEqual(msg.value(), b"wake up")
+            # A fetch parked for up to 10 s must be answered when the record arrives.
+            self.assertLess(latency, 5.0, "the waiting fetch was not woken by the append")
+        finally:
+            c.close()
+
+    def test_fetch_beyond_the_end_is_out_of_range(self):
+        topic = self.unique_topic("ck-range")
+        self.create_topics(NewTopic(topic, 1, 1))
+        producer = Producer(client_conf(self.bootstrap, acks="all"))
+        produce_all(producer, topic, [(0, None, b"only", None, None)])
+        c = consumer(self.bootstrap)
+        try:
+            c.assign([TopicPartition(topic, 0, 5)])
+            msg = wait_until(lambda: c.poll(0.1), DEADLINE_S, "an error for offset 5")
+            self.assertIsNotNone(msg.error(), "a record beyond the high watermark")
+            self.assertIn("Offset out of range", str(msg.error()))
+        finally:
+            c.close()
+
+    def test_consumer_metadata_does_not_create_topics(self):
+        # librdkafka consumers send Metadata v4 with allow_auto_topic_creation=false.
+        topic = self.unique_topic("ck-no-auto")
+        c = consumer(self.bootstrap, allow_auto_create_topics=False)
+        try:
+            md = c.list_topics(topic, timeout=10)
+            self.assertEqual(md.topics[topic].error.code(), KafkaError.UNKNOWN_TOPIC_OR_PART)
+        finally:
+            c.close()
+        self.assertIsNone(self.topic_metadata(topic))
+
+    def test_recreated_topic_starts_empty(self):
+        topic = self.unique_topic("ck-recreate")
+        self.create_topics(NewTopic(topic, 2, 1))
+        producer = Producer(client_conf(self.bootstrap, acks="all"))
+        produce_all(producer, topic, [(i % 2, None, b"old", None, None) for i in range(10)])
+        self.admin().delete_topics([topic], operation_timeout=10)[topic].result(timeout=20)
+        wait_until(lambda: self.topic_metadata(topic) is None, 10, f"{topic} to be deleted")
+        self.create_topics(NewTopic(topic, 1, 1))
+        self.assertEqual(sorted(self.topic_metadata(topic).partitions), [0])
+        producer = Producer(client_conf(self.bootstrap, acks="all"))
+        reports = produce_all(producer, topic, [(0, None, b"new", None, None)])
+        self.assertEqual([(r[1], r[2]) for r in reports], [(0, 0)])
+        got = read_all(self.bootstrap, topic, [0])
+        self.assertEqual([m.value() for m in got[0]], [b"new"])
 
     def test_producing_to_an_unknown_topic_creates_it(self):
         topic = self.unique_topic("ck-auto")

@@ -29,8 +29,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tarn_server  # noqa: E402
 from tarn_server import COMPAT_DIR, PYTHON, ServerTestCase, spawn, wait_until  # noqa: E402
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPartition  # noqa: E402
-from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+from confluent_kafka import (OFFSET_BEGINNING, Consumer, KafkaException, Producer,  # noqa: E402
+                             TopicPartition)
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic  # noqa: E402
 
 ROUNDS = 5
 PARTITIONS = 4
@@ -179,6 +180,7 @@ class CrashTest(ServerTestCase):
         admin = AdminClient({"bootstrap.servers": self.bootstrap})
         admin.create_topics([NewTopic(topic, PARTITIONS, 1)],
                             operation_timeout=10)[topic].result(timeout=20)
+        del admin  # it would log every broker kill
 
         work_dir = self.server.work_dir
         ack_path = os.path.join(work_dir, "acks.txt")
@@ -240,6 +242,40 @@ class CrashTest(ServerTestCase):
         finally:
             for p in producers:
                 p.kill()
+
+    def test_sigterm_restart_keeps_topics_configs_and_records(self):
+        topic = "restart"
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        admin.create_topics([NewTopic(topic, PARTITIONS, 1,
+                                      config={"retention.ms": "86400000"})],
+                            operation_timeout=10)[topic].result(timeout=20)
+        del admin
+
+        def produce(first_seq, count):
+            producer = Producer({"bootstrap.servers": self.bootstrap,
+                                 "enable.idempotence": True, "acks": "all"})
+            acks = []
+            for seq in range(first_seq, first_seq + count):
+                producer.produce(topic, value=f"9:{seq}".encode(), partition=seq % PARTITIONS,
+                                 on_delivery=lambda err, m: acks.append(
+                                     (err, m.partition(), m.offset(), m.value())))
+            self.assertEqual(producer.flush(20), 0)
+            self.assertEqual([a for a in acks if a[0] is not None], [])
+            return [(p, o, 9, int(v.decode().split(":")[1])) for _, p, o, v in acks]
+
+        acks = produce(0, 400)
+        self.assertEqual(self.server.stop(), 0, "tarn serve did not exit 0 on SIGTERM")
+        with open(self.server.log_path, "rb") as f:
+            self.assertIn(b"shut down cleanly", f.read())
+        self.server.start()  # new ports, same data directory
+        acks += produce(400, 400)  # a new producer continues after the recovered records
+        log = read_log(self.bootstrap, topic)
+        self.assertEqual(check(log, acks), [])
+        self.assertEqual([len(log[p]) for p in range(PARTITIONS)], [200] * PARTITIONS)
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        resource = ConfigResource("topic", topic)
+        configs = admin.describe_configs([resource])[resource].result(timeout=20)
+        self.assertEqual(configs["retention.ms"].value, "86400000")
 
 
 if __name__ == "__main__":

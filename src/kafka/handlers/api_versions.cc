@@ -10,7 +10,7 @@ Awaitable<HandlerResult> HandleApiVersions(RequestContext& ctx) {
   ApiVersionsResponse response;
   for (ApiKey key : ServedApis()) {
     const ApiSupport* api = FindApi(key);
-    response.api_keys.push_back({key, api->min_version, api->max_version});
+    response.api_keys.push_back({key, AdvertisedMinVersion(key), api->max_version});
   }
   const ApiSupport* self = FindApi(ApiKey::kApiVersions);
   if (ctx.header.api_version > self->max_version) {
@@ -23,7 +23,7 @@ Awaitable<HandlerResult> HandleApiVersions(RequestContext& ctx) {
   }
   // The client's software name and version are informational; a malformed v3 body still gets
   // an answer, as librdkafka retries at v0 only on an error it can read.
-  auto request = DecodeRequest<ApiVersionsRequest>(ctx);
+  auto request = DecodeBody<ApiVersionsRequest>(ctx);
   if (!request.has_value()) response.error_code = ErrorCode::kInvalidRequest;
   co_return EncodeResponse(ctx.header, response);
 }

@@ -60,7 +60,7 @@ std::optional<Refusal> Check(const Broker& broker, const CreateTopicsRequest::Cr
 }  // namespace
 
 Awaitable<HandlerResult> HandleCreateTopics(RequestContext& ctx) {
-  auto request = DecodeRequest<CreateTopicsRequest>(ctx);
+  auto request = DecodeBody<CreateTopicsRequest>(ctx);
   if (!request.has_value()) co_return Error(request.error());
   std::map<std::string, int> seen;
   for (const auto& t : request->topics) ++seen[t.name];

@@ -6,7 +6,7 @@
 namespace tarn::kafka {
 
 Awaitable<HandlerResult> HandleDeleteTopics(RequestContext& ctx) {
-  auto request = DecodeRequest<DeleteTopicsRequest>(ctx);
+  auto request = DecodeBody<DeleteTopicsRequest>(ctx);
   if (!request.has_value()) co_return Error(request.error());
   DeleteTopicsResponse response;
   for (const auto& name : request->topic_names) {

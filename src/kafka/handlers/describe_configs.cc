@@ -35,7 +35,7 @@ void AddConfigs(Result_& out, const TopicConfig& config,
 }  // namespace
 
 Awaitable<HandlerResult> HandleDescribeConfigs(RequestContext& ctx) {
-  auto request = DecodeRequest<DescribeConfigsRequest>(ctx);
+  auto request = DecodeBody<DescribeConfigsRequest>(ctx);
   if (!request.has_value()) co_return Error(request.error());
   const Broker& broker = ctx.broker;
   DescribeConfigsResponse response;

@@ -53,7 +53,7 @@ std::pair<int64_t, bool> ReadAll(Broker& broker, const FetchRequest& request, Fe
 }  // namespace
 
 Awaitable<HandlerResult> HandleFetch(RequestContext& ctx) {
-  auto request = DecodeRequest<FetchRequest>(ctx);
+  auto request = DecodeBody<FetchRequest>(ctx);
   if (!request.has_value()) co_return Error(request.error());
   auto deadline = std::chrono::steady_clock::now() +
                   std::chrono::milliseconds(std::max(0, request->max_wait_ms));

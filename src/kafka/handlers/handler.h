@@ -26,11 +26,17 @@ struct RequestContext {
 
 using HandlerResult = Result<std::optional<Bytes>>;
 
+// Decodes the body as a `Request`; a body that does not decode, or bytes left after it, is
+// kCorruption.
 template <typename Request>
-Result<Request> DecodeRequest(RequestContext& ctx) {
+Result<Request> DecodeBody(RequestContext& ctx) {
   auto request = Request::Decode(ctx.body, ctx.header.api_version);
   if (!request.has_value()) return request;
   if (!ctx.body.ok()) return Error(ctx.body.status());
+  if (ctx.body.remaining() != 0) {
+    return Error(Status::Corruption(std::to_string(ctx.body.remaining()) +
+                                    " bytes left after the request body"));
+  }
   return request;
 }
 
@@ -54,8 +60,17 @@ Awaitable<HandlerResult> HandleCreateTopics(RequestContext& ctx);
 Awaitable<HandlerResult> HandleDeleteTopics(RequestContext& ctx);
 Awaitable<HandlerResult> HandleDescribeConfigs(RequestContext& ctx);
 Awaitable<HandlerResult> HandleInitProducerId(RequestContext& ctx);
+Awaitable<HandlerResult> HandleFindCoordinator(RequestContext& ctx);
 
 // The API keys the session has handlers for, in key order: what ApiVersions advertises.
 std::span<const ApiKey> ServedApis();
+
+// The lowest version ApiVersions advertises for `key`. Usually the lowest we serve, but
+// librdkafka before 2.11 enables a feature only when the advertised range includes one
+// particular old version (gzip, snappy and lz4 compression need Produce v0; lz4 also needs
+// FindCoordinator v0, which we serve), so for those keys
+// we advertise below what we serve; a request at such a version closes the connection, and no
+// client with default settings sends one.
+int16_t AdvertisedMinVersion(ApiKey key);
 
 }  // namespace tarn::kafka

@@ -7,7 +7,7 @@
 namespace tarn::kafka {
 
 Awaitable<HandlerResult> HandleInitProducerId(RequestContext& ctx) {
-  auto request = DecodeRequest<InitProducerIdRequest>(ctx);
+  auto request = DecodeBody<InitProducerIdRequest>(ctx);
   if (!request.has_value()) co_return Error(request.error());
   InitProducerIdResponse response;
   if (request->transactional_id.has_value()) {

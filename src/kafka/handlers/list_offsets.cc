@@ -7,7 +7,7 @@
 namespace tarn::kafka {
 
 Awaitable<HandlerResult> HandleListOffsets(RequestContext& ctx) {
-  auto request = DecodeRequest<ListOffsetsRequest>(ctx);
+  auto request = DecodeBody<ListOffsetsRequest>(ctx);
   if (!request.has_value()) co_return Error(request.error());
   Broker& broker = ctx.broker;
   ListOffsetsResponse response;

@@ -28,7 +28,7 @@ MetadataResponse::MetadataResponseTopic Describe(const Broker& broker, const Top
 }  // namespace
 
 Awaitable<HandlerResult> HandleMetadata(RequestContext& ctx) {
-  auto request = DecodeRequest<MetadataRequest>(ctx);
+  auto request = DecodeBody<MetadataRequest>(ctx);
   if (!request.has_value()) co_return Error(request.error());
   Broker& broker = ctx.broker;
   const BrokerOptions& options = broker.options();

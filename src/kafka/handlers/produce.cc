@@ -20,7 +20,7 @@ struct Appended {
 }  // namespace
 
 Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
-  auto request = DecodeRequest<ProduceRequest>(ctx);
+  auto request = DecodeBody<ProduceRequest>(ctx);
   if (!request.has_value()) co_return Error(request.error());
   Broker& broker = ctx.broker;
   const int16_t acks = request->acks;

@@ -58,7 +58,7 @@ struct DescribeConfigsResponse {
     std::string name;
     std::optional<std::string> value;
     bool read_only = false;
-    bool is_default = false;                      // v0 only; v1+ says it with config_source
+    bool is_default = false;                        // v0 only; v1+ says it with config_source
     ConfigSource config_source = ConfigSource{-1};  // v1+; -1 until set
     bool is_sensitive = false;
     std::vector<DescribeConfigsSynonym> synonyms;  // v1+

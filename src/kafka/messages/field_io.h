@@ -14,7 +14,8 @@
 // (and enums and strong ids over them), bool, std::string, std::optional<std::string> (nullable),
 // Bytes, std::optional<Bytes>, and vectors of those (arrays of primitives). Arrays of structs go
 // through Array/NullableArray, which end each element with its tagged fields in flexible
-// versions; DecodeMessage and EncodeMessage add the message's own.
+// versions; DecodeMessage and EncodeMessage add the message's own. Records are nullable bytes:
+// Produce's decode as a writable view into the frame, Fetch's as owned Bytes.
 #pragma once
 
 #include <algorithm>
@@ -81,30 +82,22 @@ class FieldReader {
     } else if constexpr (std::is_same_v<T, std::optional<Bytes>>) {
       value = in_.ReadNullableBytes(flexible_);
     } else if constexpr (kIsVector<T>) {
-      Array(value, [this](auto& element) { Field(element); }, /*struct_elements=*/false);
+      ReadList(value, ElementReader(), /*element_tags=*/false);
     } else if constexpr (kIsOptionalVector<T>) {
-      NullableArray(value, [this](auto& element) { Field(element); }, /*struct_elements=*/false);
+      ReadNullableList(value, ElementReader(), /*element_tags=*/false);
     } else {
       static_assert(kUnsupportedField<T>, "no wire encoding for this field type");
     }
   }
 
+  // An array of structs; `each` reads one element's fields.
   template <typename T, typename Each>
-  void Array(std::vector<T>& items, Each&& each, bool struct_elements = true) {
-    const int32_t count = in_.ReadArrayLength(flexible_);
-    if (count < 0) return in_.Fail("null array where the schema allows none");
-    ReadElements(items, count, each, struct_elements);
+  void Array(std::vector<T>& items, Each&& each) {
+    ReadList(items, each, /*element_tags=*/true);
   }
-
   template <typename T, typename Each>
-  void NullableArray(std::optional<std::vector<T>>& items, Each&& each,
-                     bool struct_elements = true) {
-    const int32_t count = in_.ReadArrayLength(flexible_);
-    if (count < 0) {
-      items.reset();
-      return;
-    }
-    ReadElements(items.emplace(), count, each, struct_elements);
+  void NullableArray(std::optional<std::vector<T>>& items, Each&& each) {
+    ReadNullableList(items, each, /*element_tags=*/true);
   }
 
   // Produce's records: a writable view into the frame (the reader must be over a mutable frame).
@@ -117,6 +110,11 @@ class FieldReader {
   }
 
  private:
+  // Reads one element of an array of primitives.
+  auto ElementReader() {
+    return [this](auto& element) { Field(element); };
+  }
+
   template <typename Int>
   Int ReadInt() {
     static_assert(std::is_signed_v<Int>, "Kafka fields are signed");
@@ -127,7 +125,24 @@ class FieldReader {
   }
 
   template <typename T, typename Each>
-  void ReadElements(std::vector<T>& items, int32_t count, Each& each, bool struct_elements) {
+  void ReadList(std::vector<T>& items, Each&& each, bool element_tags) {
+    const int32_t count = in_.ReadArrayLength(flexible_);
+    if (count < 0) return in_.Fail("null array where the schema allows none");
+    ReadElements(items, count, each, element_tags);
+  }
+
+  template <typename T, typename Each>
+  void ReadNullableList(std::optional<std::vector<T>>& items, Each&& each, bool element_tags) {
+    const int32_t count = in_.ReadArrayLength(flexible_);
+    if (count < 0) {
+      items.reset();
+      return;
+    }
+    ReadElements(items.emplace(), count, each, element_tags);
+  }
+
+  template <typename T, typename Each>
+  void ReadElements(std::vector<T>& items, int32_t count, Each& each, bool element_tags) {
     // The count is bounded by the bytes left, but an element may be larger in memory than on
     // the wire: grow as elements actually arrive rather than trusting the count.
     constexpr int32_t kMaxReserve = 1024;
@@ -135,7 +150,7 @@ class FieldReader {
     items.reserve(static_cast<size_t>(std::min(count, kMaxReserve)));
     for (int32_t i = 0; i < count && in_.ok(); ++i) {
       each(items.emplace_back());
-      if (struct_elements) Tags();
+      if (element_tags) Tags();
     }
   }
 
@@ -170,35 +185,27 @@ class FieldWriter {
     } else if constexpr (std::is_same_v<T, Bytes>) {
       out_.WriteBytes(value, flexible_);
     } else if constexpr (std::is_same_v<T, std::optional<Bytes>>) {
-      if (value.has_value()) {
-        out_.WriteBytes(*value, flexible_);
-      } else {
-        out_.WriteNullableBytes(std::nullopt, flexible_);
-      }
+      out_.WriteNullableBytes(value.has_value() ? std::optional<ByteView>(*value) : std::nullopt,
+                              flexible_);
     } else if constexpr (kIsVector<T>) {
-      Array(value, [this](const auto& element) { Field(element); }, /*struct_elements=*/false);
+      WriteList(value, ElementWriter(), /*element_tags=*/false);
     } else if constexpr (kIsOptionalVector<T>) {
-      NullableArray(value, [this](const auto& element) { Field(element); },
-                    /*struct_elements=*/false);
+      if (!value.has_value()) return out_.WriteArrayLength(-1, flexible_);
+      WriteList(*value, ElementWriter(), /*element_tags=*/false);
     } else {
       static_assert(kUnsupportedField<T>, "no wire encoding for this field type");
     }
   }
 
+  // An array of structs; `each` writes one element's fields.
   template <typename T, typename Each>
-  void Array(const std::vector<T>& items, Each&& each, bool struct_elements = true) {
-    out_.WriteArrayLength(static_cast<int64_t>(items.size()), flexible_);
-    for (const T& item : items) {
-      each(item);
-      if (struct_elements) Tags();
-    }
+  void Array(const std::vector<T>& items, Each&& each) {
+    WriteList(items, each, /*element_tags=*/true);
   }
-
   template <typename T, typename Each>
-  void NullableArray(const std::optional<std::vector<T>>& items, Each&& each,
-                     bool struct_elements = true) {
+  void NullableArray(const std::optional<std::vector<T>>& items, Each&& each) {
     if (!items.has_value()) return out_.WriteArrayLength(-1, flexible_);
-    Array(*items, each, struct_elements);
+    WriteList(*items, each, /*element_tags=*/true);
   }
 
   void Records(ByteView records) { out_.WriteBytes(records, flexible_); }
@@ -208,6 +215,20 @@ class FieldWriter {
   }
 
  private:
+  // Writes one element of an array of primitives.
+  auto ElementWriter() {
+    return [this](const auto& element) { Field(element); };
+  }
+
+  template <typename T, typename Each>
+  void WriteList(const std::vector<T>& items, Each&& each, bool element_tags) {
+    out_.WriteArrayLength(static_cast<int64_t>(items.size()), flexible_);
+    for (const T& item : items) {
+      each(item);
+      if (element_tags) Tags();
+    }
+  }
+
   template <typename Int>
   void WriteInt(Int v) {
     static_assert(std::is_signed_v<Int>, "Kafka fields are signed");

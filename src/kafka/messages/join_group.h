@@ -25,8 +25,8 @@ struct JoinGroupRequest {
 
   std::string group_id;
   int32_t session_timeout_ms = 0;
-  int32_t rebalance_timeout_ms = -1;  // v1+; -1: use session_timeout_ms
-  std::string member_id;              // empty on a first join
+  int32_t rebalance_timeout_ms = -1;             // v1+; -1: use session_timeout_ms
+  std::string member_id;                         // empty on a first join
   std::optional<std::string> group_instance_id;  // v5+; set for static members
   std::string protocol_type;
   std::vector<JoinGroupRequestProtocol> protocols;

@@ -52,8 +52,7 @@ Result<OffsetFetchResponse> OffsetFetchResponse::Decode(WireReader& in, int16_t 
   return internal::DecodeMessage(in, version, MapResponse<FieldReader, OffsetFetchResponse>);
 }
 void OffsetFetchResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapResponse<FieldWriter, const OffsetFetchResponse>);
+  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const OffsetFetchResponse>);
 }
 
 }  // namespace tarn::kafka

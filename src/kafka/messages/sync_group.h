@@ -26,7 +26,7 @@ struct SyncGroupRequest {
   std::string group_id;
   int32_t generation_id = -1;
   std::string member_id;
-  std::optional<std::string> group_instance_id;  // v3+
+  std::optional<std::string> group_instance_id;         // v3+
   std::vector<SyncGroupRequestAssignment> assignments;  // from the leader only
 
   static Result<SyncGroupRequest> Decode(WireReader& in, int16_t version);
