@@ -68,6 +68,12 @@ struct Partition {
 };
 
 struct Topic {
+  // The partition with this index, or null when the topic has no such partition.
+  Partition* FindPartition(PartitionId id) const {
+    int32_t i = id.value();
+    return i >= 0 && i < static_cast<int32_t>(partitions.size()) ? partitions[i].get() : nullptr;
+  }
+
   std::string name;
   std::filesystem::path dir;
   TopicSettings settings;

@@ -25,13 +25,13 @@ std::pair<int64_t, bool> ReadAll(Broker& broker, const FetchRequest& request, Fe
     for (const auto& p : wanted.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = p.partition;
-      int32_t index = p.partition.value();
-      if (!topic || index < 0 || index >= static_cast<int32_t>(topic->partitions.size())) {
+      Partition* found = topic ? topic->FindPartition(p.partition) : nullptr;
+      if (!found) {
         out.error_code = ErrorCode::kUnknownTopicOrPartition;
         any_error = true;
         continue;
       }
-      Partition& partition = *topic->partitions[index];
+      Partition& partition = *found;
       out.high_watermark = broker.HighWatermark(partition);
       out.last_stable_offset = out.high_watermark;
       out.log_start_offset = partition.log->log_start_offset();

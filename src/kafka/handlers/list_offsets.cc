@@ -18,12 +18,12 @@ Awaitable<HandlerResult> HandleListOffsets(RequestContext& ctx) {
     for (const auto& p : wanted.partitions) {
       auto& out = topic_out.partitions.emplace_back();
       out.partition_index = p.partition_index;
-      int32_t index = p.partition_index.value();
-      if (!topic || index < 0 || index >= static_cast<int32_t>(topic->partitions.size())) {
+      Partition* found = topic ? topic->FindPartition(p.partition_index) : nullptr;
+      if (!found) {
         out.error_code = ErrorCode::kUnknownTopicOrPartition;
         continue;
       }
-      Partition& partition = *topic->partitions[index];
+      Partition& partition = *found;
       if (p.timestamp == ListOffsetsRequest::kLatestTimestamp) {
         out.offset = broker.HighWatermark(partition);
       } else if (p.timestamp == ListOffsetsRequest::kEarliestTimestamp) {

@@ -38,13 +38,13 @@ Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
     for (auto& data : topic_data.partition_data) {
       auto& out = topic_response.partition_responses.emplace_back();
       out.index = data.index;
-      const int32_t index = data.index.value();
+      Partition* found = topic ? topic->FindPartition(data.index) : nullptr;
       if (!acks_valid) {
         out.error_code = ErrorCode::kInvalidRequiredAcks;
-      } else if (!topic || index < 0 || index >= static_cast<int32_t>(topic->partitions.size())) {
+      } else if (!found) {
         out.error_code = ErrorCode::kUnknownTopicOrPartition;
       } else {
-        Partition& partition = *topic->partitions[index];
+        Partition& partition = *found;
         ProduceValidation validation;
         validation.produce_version = ctx.header.api_version;
         validation.max_message_bytes = topic->settings.effective.max_message_bytes;
@@ -88,9 +88,8 @@ Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
   for (auto& topic_response : response.responses) {
     std::shared_ptr<Topic> topic = broker.FindTopic(topic_response.name);
     for (auto& out : topic_response.partition_responses) {
-      int32_t index = out.index.value();
-      if (topic && index >= 0 && index < static_cast<int32_t>(topic->partitions.size())) {
-        out.log_start_offset = topic->partitions[index]->log->log_start_offset();
+      if (Partition* p = topic ? topic->FindPartition(out.index) : nullptr) {
+        out.log_start_offset = p->log->log_start_offset();
       }
     }
   }
