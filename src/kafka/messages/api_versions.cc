@@ -29,17 +29,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<ApiVersionsRequest> ApiVersionsRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, ApiVersionsRequest>);
-}
-void ApiVersionsRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const ApiVersionsRequest>);
-}
-Result<ApiVersionsResponse> ApiVersionsResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, ApiVersionsResponse>);
-}
-void ApiVersionsResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const ApiVersionsResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(ApiVersions)
 
 }  // namespace tarn::kafka

@@ -40,18 +40,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<CreateTopicsRequest> CreateTopicsRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, CreateTopicsRequest>);
-}
-void CreateTopicsRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const CreateTopicsRequest>);
-}
-Result<CreateTopicsResponse> CreateTopicsResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, CreateTopicsResponse>);
-}
-void CreateTopicsResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapResponse<FieldWriter, const CreateTopicsResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(CreateTopics)
 
 }  // namespace tarn::kafka

@@ -25,18 +25,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<DeleteTopicsRequest> DeleteTopicsRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, DeleteTopicsRequest>);
-}
-void DeleteTopicsRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const DeleteTopicsRequest>);
-}
-Result<DeleteTopicsResponse> DeleteTopicsResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, DeleteTopicsResponse>);
-}
-void DeleteTopicsResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapResponse<FieldWriter, const DeleteTopicsResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(DeleteTopics)
 
 }  // namespace tarn::kafka

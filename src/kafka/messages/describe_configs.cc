@@ -47,19 +47,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<DescribeConfigsRequest> DescribeConfigsRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, DescribeConfigsRequest>);
-}
-void DescribeConfigsRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapRequest<FieldWriter, const DescribeConfigsRequest>);
-}
-Result<DescribeConfigsResponse> DescribeConfigsResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, DescribeConfigsResponse>);
-}
-void DescribeConfigsResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapResponse<FieldWriter, const DescribeConfigsResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(DescribeConfigs)
 
 }  // namespace tarn::kafka

@@ -38,19 +38,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<DescribeGroupsRequest> DescribeGroupsRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, DescribeGroupsRequest>);
-}
-void DescribeGroupsRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapRequest<FieldWriter, const DescribeGroupsRequest>);
-}
-Result<DescribeGroupsResponse> DescribeGroupsResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, DescribeGroupsResponse>);
-}
-void DescribeGroupsResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapResponse<FieldWriter, const DescribeGroupsResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(DescribeGroups)
 
 }  // namespace tarn::kafka

@@ -67,17 +67,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<FetchRequest> FetchRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, FetchRequest>);
-}
-void FetchRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const FetchRequest>);
-}
-Result<FetchResponse> FetchResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, FetchResponse>);
-}
-void FetchResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const FetchResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(Fetch)
 
 }  // namespace tarn::kafka

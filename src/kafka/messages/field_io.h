@@ -272,3 +272,21 @@ void EncodeMessage(WireWriter& out, int16_t version, const Message& message,
 }
 
 }  // namespace tarn::kafka::internal
+
+// Defines Decode and Encode of <Name>Request and <Name>Response from the MapRequest and
+// MapResponse templates of the message's own .cc file (each lists its fields once, in schema
+// order, for both directions).
+#define TARN_KAFKA_DEFINE_CODEC(Name)                                                          \
+  Result<Name##Request> Name##Request::Decode(WireReader& in, int16_t version) {               \
+    return internal::DecodeMessage(in, version, MapRequest<FieldReader, Name##Request>);      \
+  }                                                                                            \
+  void Name##Request::Encode(WireWriter& out, int16_t version) const {                         \
+    internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const Name##Request>); \
+  }                                                                                            \
+  Result<Name##Response> Name##Response::Decode(WireReader& in, int16_t version) {             \
+    return internal::DecodeMessage(in, version, MapResponse<FieldReader, Name##Response>);    \
+  }                                                                                            \
+  void Name##Response::Encode(WireWriter& out, int16_t version) const {                        \
+    internal::EncodeMessage(out, version, *this,                                               \
+                            MapResponse<FieldWriter, const Name##Response>);                   \
+  }

@@ -27,19 +27,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<FindCoordinatorRequest> FindCoordinatorRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, FindCoordinatorRequest>);
-}
-void FindCoordinatorRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapRequest<FieldWriter, const FindCoordinatorRequest>);
-}
-Result<FindCoordinatorResponse> FindCoordinatorResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, FindCoordinatorResponse>);
-}
-void FindCoordinatorResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapResponse<FieldWriter, const FindCoordinatorResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(FindCoordinator)
 
 }  // namespace tarn::kafka

@@ -24,17 +24,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<HeartbeatRequest> HeartbeatRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, HeartbeatRequest>);
-}
-void HeartbeatRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const HeartbeatRequest>);
-}
-Result<HeartbeatResponse> HeartbeatResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, HeartbeatResponse>);
-}
-void HeartbeatResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const HeartbeatResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(Heartbeat)
 
 }  // namespace tarn::kafka

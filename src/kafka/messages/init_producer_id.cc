@@ -24,19 +24,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<InitProducerIdRequest> InitProducerIdRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, InitProducerIdRequest>);
-}
-void InitProducerIdRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapRequest<FieldWriter, const InitProducerIdRequest>);
-}
-Result<InitProducerIdResponse> InitProducerIdResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, InitProducerIdResponse>);
-}
-void InitProducerIdResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapResponse<FieldWriter, const InitProducerIdResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(InitProducerId)
 
 }  // namespace tarn::kafka

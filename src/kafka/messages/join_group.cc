@@ -41,17 +41,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<JoinGroupRequest> JoinGroupRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, JoinGroupRequest>);
-}
-void JoinGroupRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const JoinGroupRequest>);
-}
-Result<JoinGroupResponse> JoinGroupResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, JoinGroupResponse>);
-}
-void JoinGroupResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const JoinGroupResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(JoinGroup)
 
 }  // namespace tarn::kafka

@@ -40,17 +40,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<LeaveGroupRequest> LeaveGroupRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, LeaveGroupRequest>);
-}
-void LeaveGroupRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const LeaveGroupRequest>);
-}
-Result<LeaveGroupResponse> LeaveGroupResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, LeaveGroupResponse>);
-}
-void LeaveGroupResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const LeaveGroupResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(LeaveGroup)
 
 }  // namespace tarn::kafka

@@ -23,17 +23,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<ListGroupsRequest> ListGroupsRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, ListGroupsRequest>);
-}
-void ListGroupsRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const ListGroupsRequest>);
-}
-Result<ListGroupsResponse> ListGroupsResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, ListGroupsResponse>);
-}
-void ListGroupsResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const ListGroupsResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(ListGroups)
 
 }  // namespace tarn::kafka

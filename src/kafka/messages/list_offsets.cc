@@ -37,17 +37,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<ListOffsetsRequest> ListOffsetsRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, ListOffsetsRequest>);
-}
-void ListOffsetsRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const ListOffsetsRequest>);
-}
-Result<ListOffsetsResponse> ListOffsetsResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, ListOffsetsResponse>);
-}
-void ListOffsetsResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const ListOffsetsResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(ListOffsets)
 
 }  // namespace tarn::kafka

@@ -54,17 +54,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<MetadataRequest> MetadataRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, MetadataRequest>);
-}
-void MetadataRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const MetadataRequest>);
-}
-Result<MetadataResponse> MetadataResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, MetadataResponse>);
-}
-void MetadataResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const MetadataResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(Metadata)
 
 }  // namespace tarn::kafka

@@ -41,18 +41,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<OffsetCommitRequest> OffsetCommitRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, OffsetCommitRequest>);
-}
-void OffsetCommitRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const OffsetCommitRequest>);
-}
-Result<OffsetCommitResponse> OffsetCommitResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, OffsetCommitResponse>);
-}
-void OffsetCommitResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this,
-                          MapResponse<FieldWriter, const OffsetCommitResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(OffsetCommit)
 
 }  // namespace tarn::kafka

@@ -42,17 +42,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<OffsetFetchRequest> OffsetFetchRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, OffsetFetchRequest>);
-}
-void OffsetFetchRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const OffsetFetchRequest>);
-}
-Result<OffsetFetchResponse> OffsetFetchResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, OffsetFetchResponse>);
-}
-void OffsetFetchResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const OffsetFetchResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(OffsetFetch)
 
 }  // namespace tarn::kafka

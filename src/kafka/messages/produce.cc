@@ -40,17 +40,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<ProduceRequest> ProduceRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, ProduceRequest>);
-}
-void ProduceRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const ProduceRequest>);
-}
-Result<ProduceResponse> ProduceResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, ProduceResponse>);
-}
-void ProduceResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const ProduceResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(Produce)
 
 }  // namespace tarn::kafka

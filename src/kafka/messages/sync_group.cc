@@ -29,17 +29,6 @@ void MapResponse(Io& io, Response& m) {
 
 }  // namespace
 
-Result<SyncGroupRequest> SyncGroupRequest::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapRequest<FieldReader, SyncGroupRequest>);
-}
-void SyncGroupRequest::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapRequest<FieldWriter, const SyncGroupRequest>);
-}
-Result<SyncGroupResponse> SyncGroupResponse::Decode(WireReader& in, int16_t version) {
-  return internal::DecodeMessage(in, version, MapResponse<FieldReader, SyncGroupResponse>);
-}
-void SyncGroupResponse::Encode(WireWriter& out, int16_t version) const {
-  internal::EncodeMessage(out, version, *this, MapResponse<FieldWriter, const SyncGroupResponse>);
-}
+TARN_KAFKA_DEFINE_CODEC(SyncGroup)
 
 }  // namespace tarn::kafka
