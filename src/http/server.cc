@@ -286,7 +286,6 @@ Result<uint16_t> Server::Listen(std::string_view host, uint16_t port) {
 
   state.acceptor.emplace(std::move(acceptor));
   asio::co_spawn(state.io, AcceptLoop(state_), LogIfThrew("accept loop"));
-  spdlog::info("http: listening on {}:{}", host, bound_port);
   return bound_port;
 }
 
