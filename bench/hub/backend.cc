@@ -1,5 +1,7 @@
 #include "hub/backend.h"
 
+#include <algorithm>
+
 namespace tarn::bench {
 
 // Defined by each backend's file; a file is left out of the build when its library is missing.
@@ -42,6 +44,23 @@ std::vector<std::string> AvailableSystems() {
   systems.push_back("nats");
 #endif
   return systems;
+}
+
+Status SendOnSchedule(const SendSchedule& schedule, Payload& payload, int64_t deadline_ns,
+                      RunResult& result, const std::function<Status(std::span<const char>)>& send) {
+  for (int64_t i = 0; i < schedule.total_sends(); ++i) {
+    int64_t due = schedule.DueNs(i);
+    if (due >= deadline_ns) {
+      result.timed_out = true;
+      break;
+    }
+    SleepUntilNs(due);
+    result.max_send_lag_ns = std::max(result.max_send_lag_ns, MonotonicNs() - due);
+    Status status = send(payload.Stamp(static_cast<uint64_t>(i), due));
+    if (!status.ok()) return status;
+    ++result.sent;
+  }
+  return Status::Ok();
 }
 
 }  // namespace tarn::bench

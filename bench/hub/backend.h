@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "base/result.h"
 #include "base/status.h"
 #include "hub/latency_histogram.h"
+#include "hub/payload.h"
 
 namespace tarn::bench {
 
@@ -162,5 +165,13 @@ class SendSchedule {
   int64_t warmup_sends_;
   int64_t total_sends_;
 };
+
+// The open loop of a latency run for clients whose send does not wait for the reply: waits for
+// each send's due time, stamps `payload` with its sequence and due time, and calls `send` with
+// the record. Stops at the end of the schedule, at the first failed send (its
+// Status is returned) or when a send would be due at or after `deadline_ns` (result.timed_out).
+// Counts sends and the worst lateness into `result`.
+Status SendOnSchedule(const SendSchedule& schedule, Payload& payload, int64_t deadline_ns,
+                      RunResult& result, const std::function<Status(std::span<const char>)>& send);
 
 }  // namespace tarn::bench

@@ -390,18 +390,10 @@ Result<RunResult> KafkaBackend::RunLatency(const RunSpec& spec) {
 
   RunResult result;
   Payload payload(spec.record_bytes);
-  Status status;
-  for (int64_t i = 0; i < schedule.total_sends() && status.ok(); ++i) {
-    int64_t due = schedule.DueNs(i);
-    if (due >= deadline) {
-      result.timed_out = true;
-      break;
-    }
-    SleepUntilNs(due);
-    result.max_send_lag_ns = std::max(result.max_send_lag_ns, MonotonicNs() - due);
-    status = Produce(rk, spec.topic, payload.Stamp(i, due), deadline);
-    if (status.ok()) ++result.sent;
-  }
+  Status status = SendOnSchedule(schedule, payload, deadline, result,
+                                 [&](std::span<const char> record) {
+                                   return Produce(rk, spec.topic, record, deadline);
+                                 });
   while (state.acked.load() + state.failed.load() < result.sent && MonotonicNs() < deadline) {
     SleepUntilNs(MonotonicNs() + 1'000'000);
   }

@@ -256,18 +256,10 @@ class NatsBackend : public Backend {
 
     RunResult result;
     Payload payload(spec.record_bytes);
-    Status status;
-    for (int64_t i = 0; i < schedule.total_sends() && status.ok(); ++i) {
-      int64_t due = schedule.DueNs(i);
-      if (due >= deadline) {
-        result.timed_out = true;
-        break;
-      }
-      SleepUntilNs(due);
-      result.max_send_lag_ns = std::max(result.max_send_lag_ns, MonotonicNs() - due);
-      status = Publish(publisher->js(), spec.topic, payload.Stamp(i, due), deadline);
-      if (status.ok()) ++result.sent;
-    }
+    Status status = SendOnSchedule(schedule, payload, deadline, result,
+                                   [&](std::span<const char> record) {
+                                     return Publish(publisher->js(), spec.topic, record, deadline);
+                                   });
     if (!AwaitAcks(publisher->js(), acks, result.sent, deadline)) result.timed_out = true;
     result.acked = acks.acked.load();
     result.failed = result.sent - result.acked;
