@@ -28,10 +28,11 @@ struct RunSpec {
   std::chrono::nanoseconds max_wall = std::chrono::seconds(60);
 
   // Throughput: `records` sent as fast as the system acks them, at most `in_flight` unacked.
-  // The first `warmup_records` acks are left out of the measured window.
+  // The first `warmup_records` acks are left out of the measured window. `in_flight` 0 means
+  // the system's own best setting (hub_bench_main.cc, DefaultInFlight).
   int64_t records = 500'000;
   int64_t warmup_records = 50'000;
-  int in_flight = 4096;
+  int in_flight = 0;
 
   // Latency: sends scheduled every 1/rate s for warmup + duration; latency counts from the
   // scheduled time (so a stall delays every later send's start and is charged for it).

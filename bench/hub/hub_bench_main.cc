@@ -47,7 +47,7 @@ nanoseconds Seconds(double s) {
 int DefaultInFlight(std::string_view system) {
   if (system == "redis") return 800;
   if (system == "nats") return 16'384;
-  return 50'000;
+  return 4'096;
 }
 
 Status ParseAddress(const std::string& address, RunSpec& spec) {
@@ -124,7 +124,7 @@ void AddRunOptions(CLI::App& cmd, Options& o) {
       ->capture_default_str();
   cmd.add_option("--json-out", o.json_out, "Append the run record here (default: stdout)");
   cmd.add_option("--in-flight", o.spec.in_flight,
-                 "Unacknowledged records at most (default: kafka 50000, redis 800, nats 16384)");
+                 "Unacknowledged records at most (default: kafka 4096, redis 800, nats 16384)");
   cmd.add_option("--linger-ms", o.linger_ms, "Kafka linger.ms (default: 5, latency runs 0)");
   cmd.add_option("--batch-bytes", o.spec.batch_bytes, "Kafka batch.size")->capture_default_str();
   cmd.add_option("--fetch-wait-ms", o.spec.fetch_wait_ms, "Kafka consumer fetch.wait.max.ms")
