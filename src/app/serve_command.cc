@@ -2,8 +2,11 @@
 // event-loop thread (plus the log's sync thread). SIGTERM and SIGINT stop it cleanly: the
 // listeners close, every log is synced and closed, producer state is saved.
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "app/command_line.h"
@@ -38,8 +41,21 @@ kafka::BrokerOptions ToBrokerOptions(const ServeConfig& config, const std::strin
   return o;
 }
 
+// Every client connection holds a descriptor; the usual soft limit of 1024 is far below what a
+// broker serves, so take the hard limit.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  rlim_t wanted = limit.rlim_max;
+  limit.rlim_cur = wanted;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("could not raise the open-file limit to {}: {}", wanted, std::strerror(errno));
+  }
+}
+
 Status Serve(const ServeConfig& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  RaiseOpenFileLimit();
   TARN_ASSIGN_OR_RETURN(auto kafka_addr, ParseHostPort(config.kafka_addr));
   TARN_ASSIGN_OR_RETURN(auto http_addr, ParseHostPort(config.http_addr));
 
@@ -50,6 +66,7 @@ Status Serve(const ServeConfig& config) {
   std::unique_ptr<kafka::Broker> broker;
   net::FrameServerOptions frame_options;
   frame_options.max_frame_bytes = config.max_request_bytes;
+  frame_options.idle_timeout = std::chrono::milliseconds(config.connections_max_idle_ms);
   net::FrameServer kafka_server(io, frame_options, [&](const net::ConnectionInfo& info) {
     return kafka::MakeSession(*broker, info);
   });

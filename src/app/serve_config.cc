@@ -44,6 +44,8 @@ const Field kFields[] = {
      "0: fsync before every ack; N>0: ack from the page cache and fsync every N ms"},
     {"max-request-bytes", &ServeConfig::max_request_bytes, "BYTES",
      "Largest Kafka request accepted"},
+    {"connections-max-idle-ms", &ServeConfig::connections_max_idle_ms, "MS",
+     "Close a Kafka connection idle this long (0: never)"},
     {"segment-bytes", &ServeConfig::segment_bytes, "BYTES", "Roll a log segment at this size"},
     {"segment-ms", &ServeConfig::segment_ms, "MS", "Roll a log segment at this age"},
     {"retention-ms", &ServeConfig::retention_ms, "MS",
@@ -219,6 +221,7 @@ Status ValidateServeConfig(const ServeConfig& config) {
   TARN_TRY(CheckAtLeast<int32_t>("default-partitions", config.default_partitions, 1));
   TARN_TRY(CheckAtLeast<int64_t>("flush-interval-ms", config.flush_interval_ms, 0));
   TARN_TRY(CheckAtLeast<int32_t>("max-request-bytes", config.max_request_bytes, 1024));
+  TARN_TRY(CheckAtLeast<int64_t>("connections-max-idle-ms", config.connections_max_idle_ms, 0));
   TARN_TRY(CheckAtLeast<int64_t>("segment-bytes", config.segment_bytes, 1024));
   TARN_TRY(CheckAtLeast<int64_t>("segment-ms", config.segment_ms, 1));
   TARN_TRY(CheckAtLeast<int64_t>("retention-ms", config.retention_ms, -1));

@@ -29,6 +29,7 @@ struct ServeConfig {
   // 0: fsync before every ack (group commit); >0: ack from the page cache, fsync every N ms.
   int64_t flush_interval_ms = 0;
   int32_t max_request_bytes = 100 * 1024 * 1024;
+  int64_t connections_max_idle_ms = 10 * 60 * 1000;  // 0: never close idle connections
   int64_t segment_bytes = int64_t{1} << 30;
   int64_t segment_ms = int64_t{7} * 24 * 3600 * 1000;
   int64_t retention_ms = int64_t{7} * 24 * 3600 * 1000;  // -1: keep forever

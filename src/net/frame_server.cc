@@ -19,6 +19,9 @@ struct Slot {
   Result<std::optional<Bytes>> result;
 };
 
+// A frame's buffer grows by at most this much ahead of the bytes that have arrived.
+constexpr size_t kFrameReadChunk = 256 * 1024;
+
 std::string PeerName(const tcp::socket& socket) {
   boost::system::error_code ec;
   auto ep = socket.remote_endpoint(ec);
@@ -36,8 +39,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start(std::unique_ptr<FrameHandler> handler) {
     handler_ = std::move(handler);
     auto self = shared_from_this();
+    Touch();
     asio::co_spawn(io_, [self]() { return self->ReadLoop(); }, asio::detached);
     asio::co_spawn(io_, [self]() { return self->WriteLoop(); }, asio::detached);
+    if (options_.idle_timeout.count() > 0) {
+      asio::co_spawn(io_, [self]() { return self->IdleWatch(); }, asio::detached);
+    }
   }
 
   void Close() {
@@ -46,6 +53,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
+    idle_timer_.cancel();
     changed_.NotifyAll();
   }
 
@@ -59,15 +67,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
       while (!closed_) {
         uint8_t prefix[4];
         co_await asio::async_read(socket_, asio::buffer(prefix), asio::use_awaitable);
+        Touch();
         int32_t size = LoadBigEndian<int32_t>(prefix);
         if (size < 0 || size > options_.max_frame_bytes) {
           spdlog::warn("connection {} from {}: frame of {} bytes exceeds the limit of {}; closing",
                        info_.id, info_.peer, size, options_.max_frame_bytes);
           break;
         }
-        Bytes frame(static_cast<size_t>(size));
-        co_await asio::async_read(socket_, asio::buffer(frame), asio::use_awaitable);
-        while (queue_.size() >= options_.max_in_flight && !closed_) co_await changed_.Wait();
+        Bytes frame = co_await ReadFrameBody(static_cast<size_t>(size));
+        while (!closed_ && (queue_.size() >= options_.max_in_flight ||
+                            unwritten_bytes_ >= options_.max_unwritten_bytes)) {
+          co_await changed_.Wait();
+        }
         if (closed_) break;
         auto slot = std::make_shared<Slot>();
         queue_.push_back(slot);
@@ -83,12 +94,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
     changed_.NotifyAll();
   }
 
+  // Reads `size` bytes, growing the buffer only as they arrive.
+  Awaitable<Bytes> ReadFrameBody(size_t size) {
+    Bytes frame;
+    while (frame.size() < size) {
+      size_t have = frame.size();
+      frame.resize(have + std::min(size - have, std::max(kFrameReadChunk, have)));
+      co_await asio::async_read(socket_, asio::buffer(frame.data() + have, frame.size() - have),
+                                asio::use_awaitable);
+      Touch();
+    }
+    co_return frame;
+  }
+
   Awaitable<void> RunHandler(std::shared_ptr<Slot> slot, Bytes frame) {
     auto self = shared_from_this();
     try {
       slot->result = co_await handler_->Handle(std::move(frame));
     } catch (const std::exception& e) {
       slot->result = Error(Status::Internal(std::string("request handler failed: ") + e.what()));
+    }
+    if (slot->result.has_value() && slot->result->has_value()) {
+      unwritten_bytes_ += (*slot->result)->size();
     }
     slot->done = true;
     changed_.NotifyAll();
@@ -117,7 +144,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           queue_.pop_front();
         }
         if (!ready.empty()) {
-          changed_.NotifyAll();  // the reader may wait for room
+          changed_.NotifyAll();  // the reader may wait for a free slot
           buffers.clear();
           prefixes.assign(ready.size(), {});
           for (size_t i = 0; i < ready.size(); ++i) {
@@ -126,6 +153,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
             buffers.emplace_back(asio::buffer(ready[i]));
           }
           co_await asio::async_write(socket_, buffers, asio::use_awaitable);
+          Touch();
+          for (const Bytes& response : ready) unwritten_bytes_ -= response.size();
+          changed_.NotifyAll();
         }
         if (fail) break;
         if (ready.empty()) {
@@ -140,12 +170,37 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (on_close) on_close();
   }
 
+  // Closes the connection once it has had nothing in flight and no bytes moved for the idle
+  // timeout. A request in flight (a long poll, say) is not idleness.
+  Awaitable<void> IdleWatch() {
+    auto self = shared_from_this();
+    while (!closed_) {
+      idle_timer_.expires_at(last_activity_ + options_.idle_timeout);
+      boost::system::error_code ec;
+      co_await idle_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (closed_) break;
+      auto now = std::chrono::steady_clock::now();
+      if (queue_.empty() && now - last_activity_ >= options_.idle_timeout) {
+        spdlog::info("connection {} from {}: idle for {} ms; closing", info_.id, info_.peer,
+                     options_.idle_timeout.count());
+        Close();
+        break;
+      }
+      if (!queue_.empty()) Touch();  // busy: look again a whole timeout from now
+    }
+  }
+
+  void Touch() { last_activity_ = std::chrono::steady_clock::now(); }
+
   IoContext& io_;
   tcp::socket socket_;
   const FrameServerOptions options_;
   ConnectionInfo info_;
   std::unique_ptr<FrameHandler> handler_;
   std::deque<std::shared_ptr<Slot>> queue_;
+  size_t unwritten_bytes_ = 0;  // responses answered but not yet written to the socket
+  std::chrono::steady_clock::time_point last_activity_;
+  asio::steady_timer idle_timer_{io_};
   Signal changed_;
   bool reading_done_ = false;
   bool closed_ = false;

@@ -5,13 +5,19 @@
 // Ordering: frames are handed to the handler in arrival order, each as its own coroutine, and
 // every handler starts before the next frame's handler does; handlers may suspend (waiting for
 // a disk sync or a long poll) and finish out of order, but responses are written strictly in
-// request order. A connection holds at most `max_in_flight` unanswered requests, then stops
-// reading (back-pressure).
+// request order. A connection stops reading (back-pressure) while it holds `max_in_flight`
+// unanswered requests or `max_unwritten_bytes` of responses its peer has not taken yet, so a
+// client that sends but does not read costs a bounded amount of memory.
+//
+// Hostile input: a frame's buffer grows as its bytes arrive (a size prefix that lies costs
+// nothing until the bytes come), a size over `max_frame_bytes` closes the connection, and a
+// connection with nothing in flight that makes no progress for `idle_timeout` is closed.
 //
 // Threading: everything runs on the io_context given at construction, which must be run by
 // exactly one thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +51,10 @@ using FrameHandlerFactory = std::function<std::unique_ptr<FrameHandler>(const Co
 struct FrameServerOptions {
   int32_t max_frame_bytes = 100 * 1024 * 1024;  // a larger size prefix closes the connection
   size_t max_in_flight = 1000;                  // unanswered requests per connection
+  size_t max_unwritten_bytes = 64 * 1024 * 1024;  // answered, not yet taken by the peer
+  // Close a connection that has nothing in flight and has neither sent nor taken a byte for
+  // this long (Kafka's connections.max.idle.ms). Zero: never.
+  std::chrono::milliseconds idle_timeout{10 * 60 * 1000};
 };
 
 // Owns the listening socket and every connection. Start() after construction; Stop() closes

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "net/asio.h"
@@ -11,13 +12,15 @@ namespace {
 
 using asio::ip::tcp;
 
-// Echoes each frame. A frame "sleep:N..." answers after N milliseconds, "silent" gets no
-// response, and "fail" closes the connection.
+// Echoes each frame. A frame "sleep:N..." answers after N milliseconds, "big:N" answers with N
+// bytes, "silent" gets no response, and "fail" closes the connection. Counts the frames handled.
 class EchoHandler : public FrameHandler {
  public:
-  explicit EchoHandler(IoContext& io) : io_(io) {}
+  EchoHandler(IoContext& io, std::atomic<int>& handled) : io_(io), handled_(handled) {}
   Awaitable<Result<std::optional<Bytes>>> Handle(Bytes frame) override {
+    ++handled_;
     std::string text(frame.begin(), frame.end());
+    if (text.starts_with("big:")) co_return Bytes(std::stoul(text.substr(4)), 'x');
     if (text == "fail") co_return Error(Status::InvalidArgument("told to fail"));
     if (text == "silent") co_return std::optional<Bytes>();
     if (text.starts_with("sleep:")) {
@@ -29,15 +32,21 @@ class EchoHandler : public FrameHandler {
 
  private:
   IoContext& io_;
+  std::atomic<int>& handled_;
 };
 
 class FrameServerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { StartServer(Options()); }
+  virtual FrameServerOptions Options() {
     FrameServerOptions options;
-    options.max_frame_bytes = 1024;
+    options.max_frame_bytes = 2 << 20;
+    options.idle_timeout = std::chrono::milliseconds(0);
+    return options;
+  }
+  void StartServer(const FrameServerOptions& options) {
     server_ = std::make_unique<FrameServer>(io_, options, [this](const ConnectionInfo&) {
-      return std::make_unique<EchoHandler>(io_);
+      return std::make_unique<EchoHandler>(io_, handled_);
     });
     auto port = server_->Listen("127.0.0.1", 0);
     ASSERT_TRUE(port.has_value()) << port.error().ToString();
@@ -79,6 +88,7 @@ class FrameServerTest : public ::testing::Test {
 
   IoContext io_;
   IoContext client_io_;
+  std::atomic<int> handled_{0};
   std::unique_ptr<FrameServer> server_;
   uint16_t port_ = 0;
   std::thread thread_;
@@ -141,6 +151,78 @@ TEST_F(FrameServerTest, ManyConnectionsAtOnce) {
   for (int i = 0; i < 200; ++i) sockets.push_back(Connect());
   for (int i = 0; i < 200; ++i) Send(sockets[i], "n" + std::to_string(i));
   for (int i = 0; i < 200; ++i) EXPECT_EQ(Receive(sockets[i]), "n" + std::to_string(i));
+}
+
+TEST_F(FrameServerTest, FrameArrivingInPiecesIsHandledWhole) {
+  auto s = Connect();
+  std::string body(1 << 20, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+  uint8_t prefix[4];
+  StoreBigEndian<int32_t>(prefix, static_cast<int32_t>(body.size()));
+  asio::write(s, asio::buffer(prefix));
+  for (size_t at = 0; at < body.size(); at += 100'000) {
+    asio::write(s, asio::buffer(body.data() + at, std::min<size_t>(100'000, body.size() - at)));
+  }
+  EXPECT_EQ(Receive(s), body);
+}
+
+TEST_F(FrameServerTest, LyingSizePrefixWaitsForTheBytesAndBlocksNoOne) {
+  auto liar = Connect();
+  uint8_t prefix[4];
+  StoreBigEndian<int32_t>(prefix, 2 << 20);  // promises 2 MiB, sends 3 bytes
+  asio::write(liar, asio::buffer(prefix));
+  asio::write(liar, asio::buffer("abc", 3));
+  auto good = Connect();
+  Send(good, "unaffected");
+  EXPECT_EQ(Receive(good), "unaffected");
+}
+
+// A reader that does not take its responses stops being read: the server holds a bounded
+// amount for it, and every response still arrives, in order, once the peer reads.
+class SlowReaderTest : public FrameServerTest {
+  FrameServerOptions Options() override {
+    FrameServerOptions options = FrameServerTest::Options();
+    options.max_unwritten_bytes = 4 << 20;
+    return options;
+  }
+};
+
+TEST_F(SlowReaderTest, StopsReadingWhileResponsesPileUp) {
+  auto s = Connect();
+  constexpr int kRequests = 300;
+  constexpr size_t kResponseBytes = 1 << 20;
+  for (int i = 0; i < kRequests; ++i) Send(s, "big:" + std::to_string(kResponseBytes));
+  // Wait (bounded) until the server stops handling: kernel buffers plus the 4 MiB allowance
+  // hold a few dozen 1 MiB responses, far below all of them.
+  int last = -1;
+  for (int i = 0; i < 50 && handled_.load() != last; ++i) {
+    last = handled_.load();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_LT(handled_.load(), 100);
+  std::string body;
+  for (int i = 0; i < kRequests; ++i) {
+    body = Receive(s);
+    ASSERT_EQ(body.size(), kResponseBytes) << "response " << i;
+  }
+  EXPECT_EQ(handled_.load(), kRequests);
+}
+
+class IdleTimeoutTest : public FrameServerTest {
+  FrameServerOptions Options() override {
+    FrameServerOptions options = FrameServerTest::Options();
+    options.idle_timeout = std::chrono::milliseconds(300);
+    return options;
+  }
+};
+
+TEST_F(IdleTimeoutTest, ClosesIdleConnectionsButNotBusyOnes) {
+  auto idle = Connect();
+  auto busy = Connect();
+  Send(busy, "sleep:900 long poll");  // in flight for three idle timeouts
+  EXPECT_TRUE(ClosedByPeer(idle));
+  EXPECT_EQ(Receive(busy), "sleep:900 long poll");
+  EXPECT_TRUE(ClosedByPeer(busy));  // and closed once it too has been idle
 }
 
 }  // namespace

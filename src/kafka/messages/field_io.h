@@ -82,9 +82,9 @@ class FieldReader {
     } else if constexpr (std::is_same_v<T, std::optional<Bytes>>) {
       value = in_.ReadNullableBytes(flexible_);
     } else if constexpr (kIsVector<T>) {
-      ReadList(value, ElementReader(), /*element_tags=*/false);
+      ReadList(value, [this](auto& element) { Field(element); }, /*element_tags=*/false);
     } else if constexpr (kIsOptionalVector<T>) {
-      ReadNullableList(value, ElementReader(), /*element_tags=*/false);
+      ReadNullableList(value, [this](auto& element) { Field(element); }, /*element_tags=*/false);
     } else {
       static_assert(kUnsupportedField<T>, "no wire encoding for this field type");
     }
@@ -110,11 +110,6 @@ class FieldReader {
   }
 
  private:
-  // Reads one element of an array of primitives.
-  auto ElementReader() {
-    return [this](auto& element) { Field(element); };
-  }
-
   template <typename Int>
   Int ReadInt() {
     static_assert(std::is_signed_v<Int>, "Kafka fields are signed");
@@ -188,10 +183,10 @@ class FieldWriter {
       out_.WriteNullableBytes(value.has_value() ? std::optional<ByteView>(*value) : std::nullopt,
                               flexible_);
     } else if constexpr (kIsVector<T>) {
-      WriteList(value, ElementWriter(), /*element_tags=*/false);
+      WriteList(value, [this](const auto& element) { Field(element); }, /*element_tags=*/false);
     } else if constexpr (kIsOptionalVector<T>) {
       if (!value.has_value()) return out_.WriteArrayLength(-1, flexible_);
-      WriteList(*value, ElementWriter(), /*element_tags=*/false);
+      WriteList(*value, [this](const auto& element) { Field(element); }, /*element_tags=*/false);
     } else {
       static_assert(kUnsupportedField<T>, "no wire encoding for this field type");
     }
@@ -215,11 +210,6 @@ class FieldWriter {
   }
 
  private:
-  // Writes one element of an array of primitives.
-  auto ElementWriter() {
-    return [this](const auto& element) { Field(element); };
-  }
-
   template <typename T, typename Each>
   void WriteList(const std::vector<T>& items, Each&& each, bool element_tags) {
     out_.WriteArrayLength(static_cast<int64_t>(items.size()), flexible_);
