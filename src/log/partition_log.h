@@ -120,6 +120,7 @@ class PartitionLog {
   int64_t size_bytes() const { return size_bytes_; }
   size_t segment_count() const { return segments_.size(); }
   const LogConfig& config() const { return config_; }
+  const std::filesystem::path& dir() const { return dir_; }
 
  private:
   PartitionLog(std::filesystem::path dir, const LogConfig& config, const Clock& clock,
