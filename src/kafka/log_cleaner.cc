@@ -118,6 +118,7 @@ void LogCleaner::Complete(Job job, Result<Compaction> result) {
     metrics_.abandoned->Increment();
     return;  // the rewrite's files go with it
   }
+  const size_t new_segments = result->rewrite.segment_count();
   Status swapped = partition.log->ReplaceSegments(result->rewrite);
   if (!swapped.ok()) {
     metrics_.abandoned->Increment();
@@ -142,7 +143,7 @@ void LogCleaner::Complete(Job job, Result<Compaction> result) {
       "compacted {} partition {}: offsets [{}, {}) from {} to {} segment(s), {} to {} bytes, "
       "{} of {} records removed",
       topic.name, partition.id, job.segments.front().base_offset.value(),
-      partition.cleaned_offset.value(), job.segments.size(), result->rewrite.segment_count(),
+      partition.cleaned_offset.value(), job.segments.size(), new_segments,
       stats.bytes_read, stats.bytes_written, stats.records_removed, stats.records_read);
 }
 
