@@ -31,9 +31,8 @@ Status ForEachBatch(const log::SealedSegment& segment, const std::atomic<bool>* 
     if (!scanned.has_value()) return Status::Ok();
     auto decoded = DecodeBatch(scanned->bytes, kMaxDecompressedBatch);
     if (!decoded.has_value()) {
-      return decoded.error().WithContext(fmt::format("{} at position {}",
-                                                     segment.file->path().string(),
-                                                     scanned->position));
+      return decoded.error().WithContext(
+          fmt::format("{} at position {}", segment.file->path().string(), scanned->position));
     }
     TARN_TRY(fn(scanned->bytes, *decoded));
   }
@@ -68,15 +67,16 @@ Result<Compaction> CompactSegments(const std::filesystem::path& dir,
   std::unordered_map<std::string, int64_t> latest;
   std::unordered_map<int64_t, int64_t> last_batch_of_producer;
   for (const log::SealedSegment& segment : segments) {
-    TARN_TRY(ForEachBatch(segment, options.cancel, [&](ByteView, const DecodedBatch& batch) -> Status {
-      for (const Record& record : batch.records()) {
-        if (record.key) latest[KeyOf(*record.key)] = record.offset.value();
-      }
-      if (batch.header().producer_id >= 0) {
-        last_batch_of_producer[batch.header().producer_id] = batch.header().base_offset;
-      }
-      return Status::Ok();
-    }));
+    TARN_TRY(
+        ForEachBatch(segment, options.cancel, [&](ByteView, const DecodedBatch& batch) -> Status {
+          for (const Record& record : batch.records()) {
+            if (record.key) latest[KeyOf(*record.key)] = record.offset.value();
+          }
+          if (batch.header().producer_id >= 0) {
+            last_batch_of_producer[batch.header().producer_id] = batch.header().base_offset;
+          }
+          return Status::Ok();
+        }));
   }
 
   // Pass 2: rewrite, group by group.
@@ -86,9 +86,10 @@ Result<Compaction> CompactSegments(const std::filesystem::path& dir,
     auto it = latest.find(KeyOf(*record.key));
     if (it == latest.end() || it->second != record.offset.value()) return false;
     if (record.value) return true;
-    int64_t expiry = record.timestamp > std::numeric_limits<int64_t>::max() - options.delete_retention_ms
-                         ? std::numeric_limits<int64_t>::max()
-                         : record.timestamp + options.delete_retention_ms;
+    int64_t expiry =
+        record.timestamp > std::numeric_limits<int64_t>::max() - options.delete_retention_ms
+            ? std::numeric_limits<int64_t>::max()
+            : record.timestamp + options.delete_retention_ms;
     if (expiry <= options.now_ms) return false;
     stats.next_tombstone_expiry_ms = std::min(stats.next_tombstone_expiry_ms, expiry);
     return true;
@@ -102,30 +103,30 @@ Result<Compaction> CompactSegments(const std::filesystem::path& dir,
     const Offset group_end = segments[last].end_offset;
     for (size_t i = first; i <= last; ++i) {
       stats.bytes_read += segments[i].size_bytes;
-      TARN_TRY(ForEachBatch(segments[i], options.cancel, [&](ByteView bytes,
-                                                             const DecodedBatch& batch) -> Status {
-        const log::BatchHeader& h = batch.header();
-        const auto count = static_cast<int64_t>(batch.records().size());
-        stats.records_read += count;
-        kept.clear();
-        if (!h.is_control()) {
-          for (const Record& record : batch.records()) {
-            if (keep(record)) kept.push_back(&record);
-          }
-        }
-        if (h.is_control() || static_cast<int64_t>(kept.size()) == count) {
-          return rewrite.Append(bytes);  // nothing to remove: the batch as it is
-        }
-        stats.records_removed += count - static_cast<int64_t>(kept.size());
-        const bool ends_group = h.last_offset() + 1 == group_end;
-        const bool producer_last =
-            h.producer_id >= 0 && last_batch_of_producer[h.producer_id] == h.base_offset;
-        if (kept.empty() && !ends_group && !producer_last) return Status::Ok();
-        RecordBatchBuilder builder = RecordBatchBuilder::ForRewrite(h);
-        for (const Record* record : kept) builder.AddRecord(*record);
-        TARN_ASSIGN_OR_RETURN(Bytes rewritten, builder.Build());
-        return rewrite.Append(rewritten);
-      }));
+      TARN_TRY(ForEachBatch(
+          segments[i], options.cancel, [&](ByteView bytes, const DecodedBatch& batch) -> Status {
+            const log::BatchHeader& h = batch.header();
+            const auto count = static_cast<int64_t>(batch.records().size());
+            stats.records_read += count;
+            kept.clear();
+            if (!h.is_control()) {
+              for (const Record& record : batch.records()) {
+                if (keep(record)) kept.push_back(&record);
+              }
+            }
+            if (h.is_control() || static_cast<int64_t>(kept.size()) == count) {
+              return rewrite.Append(bytes);  // nothing to remove: the batch as it is
+            }
+            stats.records_removed += count - static_cast<int64_t>(kept.size());
+            const bool ends_group = h.last_offset() + 1 == group_end;
+            const bool producer_last =
+                h.producer_id >= 0 && last_batch_of_producer[h.producer_id] == h.base_offset;
+            if (kept.empty() && !ends_group && !producer_last) return Status::Ok();
+            RecordBatchBuilder builder = RecordBatchBuilder::ForRewrite(h);
+            for (const Record* record : kept) builder.AddRecord(*record);
+            TARN_ASSIGN_OR_RETURN(Bytes rewritten, builder.Build());
+            return rewrite.Append(rewritten);
+          }));
     }
   }
   TARN_TRY(rewrite.Finish());

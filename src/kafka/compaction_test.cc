@@ -46,7 +46,8 @@ std::optional<std::string> Text(std::optional<ByteView> b) {
 class CompactionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("compaction_test_" + std::to_string(std::random_device()()));
+    dir_ =
+        fs::temp_directory_path() / ("compaction_test_" + std::to_string(std::random_device()()));
     fs::remove_all(dir_);
     config_.segment_bytes = 1024;
     config_.retention_ms = -1;
@@ -137,8 +138,11 @@ class CompactionTest : public ::testing::Test {
       int64_t next = log_->next_offset().value();
       for (int i = 0; i < per_batch; ++i) {
         int64_t offset = next + i;
-        batch.push_back(Rec{"key-" + std::to_string(offset % keys), "v" + std::to_string(offset),
-                            kTime + offset, {{"h", "x" + std::to_string(offset)}}, offset});
+        batch.push_back(Rec{"key-" + std::to_string(offset % keys),
+                            "v" + std::to_string(offset),
+                            kTime + offset,
+                            {{"h", "x" + std::to_string(offset)}},
+                            offset});
       }
       Append(batch, codec);
       written.insert(written.end(), batch.begin(), batch.end());
@@ -230,11 +234,18 @@ TEST_F(CompactionTest, DropsTombstonesOnlyAfterDeleteRetention) {
   std::vector<Rec> written;
   for (int i = 0; i < 30; ++i) {
     std::string key = std::string(1, static_cast<char>('a' + i % 3));
-    written.push_back({key, "v" + std::to_string(i), now - 2 * kHour, {}, Append({{key, "v" + std::to_string(i), now - 2 * kHour}})});
+    written.push_back({key,
+                       "v" + std::to_string(i),
+                       now - 2 * kHour,
+                       {},
+                       Append({{key, "v" + std::to_string(i), now - 2 * kHour}})});
   }
   written.push_back({"a", std::nullopt, now, {}, Append({{"a", std::nullopt, now}})});
-  written.push_back({"b", std::nullopt, now - 30 * 60 * 1000,
-                     {}, Append({{"b", std::nullopt, now - 30 * 60 * 1000}})});
+  written.push_back({"b",
+                     std::nullopt,
+                     now - 30 * 60 * 1000,
+                     {},
+                     Append({{"b", std::nullopt, now - 30 * 60 * 1000}})});
   const int64_t last_tombstone = written.back().offset;
   while (ActiveBase() <= last_tombstone) {
     written.push_back({"filler", "f", now, {}, Append({{"filler", "f", now}})});

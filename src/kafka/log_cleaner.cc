@@ -53,10 +53,10 @@ bool LogCleaner::Tick(const std::vector<std::shared_ptr<Topic>>& topics) {
       for (const log::SealedSegment& s : segments) {
         (s.end_offset <= partition.cleaned_offset ? clean_bytes : dirty_bytes) += s.size_bytes;
       }
-      const double ratio = clean_bytes + dirty_bytes > 0
-                               ? static_cast<double>(dirty_bytes) /
-                                     static_cast<double>(clean_bytes + dirty_bytes)
-                               : 0.0;
+      const double ratio =
+          clean_bytes + dirty_bytes > 0
+              ? static_cast<double>(dirty_bytes) / static_cast<double>(clean_bytes + dirty_bytes)
+              : 0.0;
       const bool tombstones_due = now >= partition.tombstone_expiry_ms;
       if (!tombstones_due && (dirty_bytes == 0 || ratio < config.min_cleanable_dirty_ratio)) {
         continue;
@@ -94,8 +94,8 @@ void LogCleaner::Run() {
       job_.reset();
     }
     Result<Compaction> result = CompactSegments(job->dir, job->segments, job->options);
-    auto done = std::make_shared<std::pair<Job, Result<Compaction>>>(std::move(*job),
-                                                                     std::move(result));
+    auto done =
+        std::make_shared<std::pair<Job, Result<Compaction>>>(std::move(*job), std::move(result));
     asio::post(io_, [this, alive = alive_, done] {
       if (*alive) Complete(std::move(done->first), std::move(done->second));
     });
@@ -143,8 +143,8 @@ void LogCleaner::Complete(Job job, Result<Compaction> result) {
       "compacted {} partition {}: offsets [{}, {}) from {} to {} segment(s), {} to {} bytes, "
       "{} of {} records removed",
       topic.name, partition.id, job.segments.front().base_offset.value(),
-      partition.cleaned_offset.value(), job.segments.size(), new_segments,
-      stats.bytes_read, stats.bytes_written, stats.records_removed, stats.records_read);
+      partition.cleaned_offset.value(), job.segments.size(), new_segments, stats.bytes_read,
+      stats.bytes_written, stats.records_removed, stats.records_read);
 }
 
 }  // namespace tarn::kafka

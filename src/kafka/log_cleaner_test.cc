@@ -21,7 +21,8 @@ constexpr int64_t kHour = 3600 * 1000;
 class LogCleanerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("log_cleaner_test_" + std::to_string(std::random_device()()));
+    dir_ =
+        fs::temp_directory_path() / ("log_cleaner_test_" + std::to_string(std::random_device()()));
     fs::remove_all(dir_);
     options_.data_dir = dir_;
     options_.log_cleaner_interval_ms = 3'600'000;  // the broker's own cleaner stays out of the way

@@ -43,7 +43,8 @@ std::vector<std::filesystem::path> SegmentFiles(const std::filesystem::path& dir
 Status Rename(const std::filesystem::path& from, const std::filesystem::path& to) {
   std::error_code ec;
   std::filesystem::rename(from, to, ec);
-  if (ec) return Status::IoError("rename " + from.string() + " to " + to.string() + ": " + ec.message());
+  if (ec)
+    return Status::IoError("rename " + from.string() + " to " + to.string() + ": " + ec.message());
   return Status::Ok();
 }
 
@@ -95,7 +96,8 @@ struct SwapManifest {
     int64_t end = 0;
     if (!std::getline(in, line)) return bad("no range");
     std::istringstream range(line);
-    if (!(range >> word >> first >> end) || word != "range" || first >= end) return bad("bad range");
+    if (!(range >> word >> first >> end) || word != "range" || first >= end)
+      return bad("bad range");
     m.first = Offset(first);
     m.end = Offset(end);
     for (auto [name, out] : {std::pair{"replaced", &m.replaced}, {"segments", &m.segments}}) {
@@ -179,12 +181,13 @@ SegmentRewrite& SegmentRewrite::operator=(SegmentRewrite&& other) noexcept {
 Result<SegmentRewrite> SegmentRewrite::Begin(const std::filesystem::path& dir,
                                              std::vector<SealedSegment> replaced,
                                              int32_t index_interval_bytes) {
-  if (replaced.empty()) return Error(Status::InvalidArgument("a rewrite needs segments to replace"));
+  if (replaced.empty())
+    return Error(Status::InvalidArgument("a rewrite needs segments to replace"));
   for (size_t i = 0; i + 1 < replaced.size(); ++i) {
     if (replaced[i].end_offset != replaced[i + 1].base_offset) {
-      return Error(Status::InvalidArgument(
-          fmt::format("segments {} and {} are not consecutive", replaced[i].base_offset.value(),
-                      replaced[i + 1].base_offset.value())));
+      return Error(Status::InvalidArgument(fmt::format("segments {} and {} are not consecutive",
+                                                       replaced[i].base_offset.value(),
+                                                       replaced[i + 1].base_offset.value())));
     }
   }
   TARN_ASSIGN_OR_RETURN(auto dir_file, LogFile::OpenDirectory(dir));
@@ -204,8 +207,8 @@ Status SegmentRewrite::StartSegment(Offset base_offset) {
     return Status::InvalidArgument(fmt::format("a rewritten segment must start at {}, not {}",
                                                expected.value(), base_offset.value()));
   }
-  TARN_ASSIGN_OR_RETURN(auto segment, Segment::Create(dir_, base_offset, index_interval_bytes_,
-                                                      kTemporarySuffix));
+  TARN_ASSIGN_OR_RETURN(
+      auto segment, Segment::Create(dir_, base_offset, index_interval_bytes_, kTemporarySuffix));
   segments_.push_back(std::move(segment));
   return Status::Ok();
 }
@@ -219,9 +222,9 @@ Status SegmentRewrite::Append(ByteView batch) {
   Segment& segment = *segments_.back();
   const Offset end = replaced_.back().end_offset;
   if (header.first_offset() < segment.next_offset() || header.last_offset() >= end) {
-    return Status::InvalidArgument(fmt::format(
-        "batch [{}, {}] is not after offset {} and below {}", header.base_offset,
-        header.last_offset().value(), segment.next_offset().value() - 1, end.value()));
+    return Status::InvalidArgument(fmt::format("batch [{}, {}] is not after offset {} and below {}",
+                                               header.base_offset, header.last_offset().value(),
+                                               segment.next_offset().value() - 1, end.value()));
   }
   if (header.last_offset() - segment.base_offset() > kMaxRelative ||
       segment.size_bytes() + static_cast<int64_t>(batch.size()) > kMaxSegmentBytes) {
@@ -240,9 +243,9 @@ Status SegmentRewrite::Finish() {
     const Segment& segment = *segments_[i];
     Offset end = i + 1 < segments_.size() ? segments_[i + 1]->base_offset() : manifest.end;
     if (segment.empty() || segment.next_offset() != end) {
-      return Status::InvalidArgument(fmt::format(
-          "rewritten segment {} ends at {}, not at {}", segment.base_offset().value(),
-          segment.next_offset().value(), end.value()));
+      return Status::InvalidArgument(fmt::format("rewritten segment {} ends at {}, not at {}",
+                                                 segment.base_offset().value(),
+                                                 segment.next_offset().value(), end.value()));
     }
     manifest.segments.push_back(segment.base_offset());
   }

@@ -83,8 +83,8 @@ class SegmentRewriteTest : public ::testing::Test {
   void Fill(PartitionLog& log, int batches) {
     for (int i = 0; i < batches; ++i) {
       int64_t ts = kBaseTimestamp + log.next_offset().value();
-      Bytes batch = MakeBatch(BatchSpec{.base_timestamp = ts, .max_timestamp = ts,
-                                        .fill = static_cast<uint8_t>(i)});
+      Bytes batch = MakeBatch(
+          BatchSpec{.base_timestamp = ts, .max_timestamp = ts, .fill = static_cast<uint8_t>(i)});
       ASSERT_TRUE(log.Append(batch).has_value());
     }
     log.MarkDurable(log.next_offset());
@@ -169,20 +169,20 @@ TEST_F(SegmentRewriteTest, ReplacesSegmentsKeepingOffsetsAndServesReadsAcrossGap
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(*found, std::optional<Offset>(Offset(16)));
     std::vector<int64_t> scanned;
-    ASSERT_TRUE(
-        l.ScanBatchHeaders(Offset(3), [&](const BatchHeader& h) { scanned.push_back(h.base_offset); })
-            .ok());
+    ASSERT_TRUE(l.ScanBatchHeaders(Offset(3), [&](const BatchHeader& h) {
+                   scanned.push_back(h.base_offset);
+                 }).ok());
     EXPECT_EQ(scanned.front(), 4);
     EXPECT_EQ(scanned.size(), expected.size() - 2);
   };
   check(*log);
   EXPECT_LT(log->size_bytes(), size_before);
-  EXPECT_EQ(FileNames(dir_.path()),
-            (std::vector<std::string>{
-                "00000000000000000000.index", "00000000000000000000.log",
-                "00000000000000000000.timeindex", "00000000000000000018.index",
-                "00000000000000000018.log", "00000000000000000018.timeindex",
-                "00000000000000000024.log"}));
+  EXPECT_EQ(
+      FileNames(dir_.path()),
+      (std::vector<std::string>{"00000000000000000000.index", "00000000000000000000.log",
+                                "00000000000000000000.timeindex", "00000000000000000018.index",
+                                "00000000000000000018.log", "00000000000000000018.timeindex",
+                                "00000000000000000024.log"}));
 
   // Appends go on, and a reopened log (which trusts the new indexes after its checks) agrees.
   Fill(*log, 2);
@@ -203,8 +203,7 @@ TEST_F(SegmentRewriteTest, ReplacingEachSegmentAloneKeepsTheirBoundaries) {
   SegmentRewrite rewrite = Rewrite(dir_.path(), sealed, 1, [](int64_t) { return false; });
   EXPECT_EQ(rewrite.segment_count(), 3u);
   ASSERT_TRUE(log->ReplaceSegments(rewrite).ok());
-  EXPECT_EQ(BaseOffsets(ReadAll(*log)),
-            (std::vector<int64_t>{5, 11, 17, 18, 19, 20, 21, 22, 23}));
+  EXPECT_EQ(BaseOffsets(ReadAll(*log)), (std::vector<int64_t>{5, 11, 17, 18, 19, 20, 21, 22, 23}));
   EXPECT_EQ(log->log_start_offset(), Offset(0));
   auto first = log->Read(Offset(0), 1);
   ASSERT_TRUE(first.has_value());
