@@ -20,6 +20,7 @@ from tarn_server import ServerTestCase, wait_until  # noqa: E402
 from confluent_kafka import (OFFSET_BEGINNING, Consumer, KafkaError,  # noqa: E402
                              KafkaException, Producer, TopicPartition)
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+import kafka  # noqa: E402  (kafka-python)
 
 DEADLINE_S = 30
 COMPACTION_DEADLINE_S = 90
@@ -85,6 +86,26 @@ def read_topic(bootstrap, topic):
                 raise KafkaException(msg.error())
             got.append((msg.offset(), msg.key(), msg.value()))
         return got, (low, high)
+    finally:
+        c.close()
+
+
+def read_topic_with_kafka_python(bootstrap, topic, high):
+    """The same as read_topic, with kafka-python: a second client's view of the gaps (and of
+    the empty batches compaction keeps)."""
+    c = kafka.KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    try:
+        tp = kafka.TopicPartition(topic, 0)
+        c.assign([tp])
+        c.seek_to_beginning(tp)
+        got = []
+        deadline = time.monotonic() + DEADLINE_S
+        while not got or got[-1][0] < high - 1:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"kafka-python read {got[-1:]} of {high} within {DEADLINE_S}s")
+            for records in c.poll(timeout_ms=200).values():
+                got.extend((r.offset, r.key, r.value) for r in records)
+        return got
     finally:
         c.close()
 
@@ -191,6 +212,8 @@ class CompactionTest(ServerTestCase):
         self.assertEqual(sum(1 for _, _, v in expected if v is None), len(DELETED))
         self.wait_for_contents(topic, expected)
         self.check_contents(topic, expected, len(written))
+        self.assertEqual(read_topic_with_kafka_python(self.bootstrap, topic, len(written)),
+                         expected)
 
     def test_a_record_without_a_key_is_refused(self):
         topic = self.unique_topic("keyless")
