@@ -33,6 +33,7 @@ kafka::BrokerOptions ToBrokerOptions(const ServeConfig& config, const std::strin
   o.auto_create_topics = config.auto_create_topics;
   o.default_partitions = config.default_partitions;
   o.flush_interval_ms = config.flush_interval_ms;
+  o.log_cleaner_interval_ms = config.log_cleaner_interval_ms;
   o.topic_defaults.segment_bytes = config.segment_bytes;
   o.topic_defaults.segment_ms = config.segment_ms;
   o.topic_defaults.retention_ms = config.retention_ms;

@@ -52,6 +52,8 @@ const Field kFields[] = {
      "Delete segments older than this (-1: keep forever)"},
     {"retention-bytes", &ServeConfig::retention_bytes, "BYTES",
      "Delete old segments past this partition size (-1: no limit)"},
+    {"log-cleaner-interval-ms", &ServeConfig::log_cleaner_interval_ms, "MS",
+     "How often the log cleaner looks for a compacted topic's partition to clean"},
     {"max-message-bytes", &ServeConfig::max_message_bytes, "BYTES",
      "Largest record batch a topic accepts"},
     {"group-initial-rebalance-delay-ms", &ServeConfig::group_initial_rebalance_delay_ms, "MS",
@@ -226,6 +228,7 @@ Status ValidateServeConfig(const ServeConfig& config) {
   TARN_TRY(CheckAtLeast<int64_t>("segment-ms", config.segment_ms, 1));
   TARN_TRY(CheckAtLeast<int64_t>("retention-ms", config.retention_ms, -1));
   TARN_TRY(CheckAtLeast<int64_t>("retention-bytes", config.retention_bytes, -1));
+  TARN_TRY(CheckAtLeast<int64_t>("log-cleaner-interval-ms", config.log_cleaner_interval_ms, 1));
   TARN_TRY(CheckAtLeast<int32_t>("max-message-bytes", config.max_message_bytes, 1));
   TARN_TRY(CheckAtLeast<int32_t>("group-initial-rebalance-delay-ms",
                                  config.group_initial_rebalance_delay_ms, 0));

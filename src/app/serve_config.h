@@ -34,6 +34,8 @@ struct ServeConfig {
   int64_t segment_ms = int64_t{7} * 24 * 3600 * 1000;
   int64_t retention_ms = int64_t{7} * 24 * 3600 * 1000;  // -1: keep forever
   int64_t retention_bytes = -1;                          // -1: no size limit
+  // How often the log cleaner looks for a compacted partition to clean.
+  int64_t log_cleaner_interval_ms = 15'000;
   int32_t max_message_bytes = 1048588;
   int32_t group_initial_rebalance_delay_ms = 3000;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off

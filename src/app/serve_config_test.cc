@@ -76,6 +76,7 @@ auto-create-topics: false
 default-partitions: 6
 flush-interval-ms: 50
 retention-bytes: 1000000000000
+log-cleaner-interval-ms: 500
 log-level: debug
 )",
                                                 "tarn.yaml");
@@ -88,6 +89,7 @@ log-level: debug
   EXPECT_EQ(config->default_partitions, 6);
   EXPECT_EQ(config->flush_interval_ms, 50);
   EXPECT_EQ(config->retention_bytes, 1000000000000);
+  EXPECT_EQ(config->log_cleaner_interval_ms, 500);
   EXPECT_EQ(config->log_level, "debug");
   EXPECT_EQ(config->http_addr, "127.0.0.1:8080");  // untouched keys keep their defaults
 }

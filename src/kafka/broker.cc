@@ -8,6 +8,7 @@
 #include "base/crc32c.h"
 #include "base/file_util.h"
 #include "kafka/error_code.h"
+#include "kafka/log_cleaner.h"
 #include "kafka/record_batch.h"
 #include "log/batch_header.h"
 #include "log/sync_thread.h"
@@ -44,9 +45,10 @@ AppendOutcome Refused(ErrorCode code, std::string message) {
 }  // namespace
 
 struct Broker::Timers {
-  explicit Timers(IoContext& io) : flush(io), retention(io) {}
+  explicit Timers(IoContext& io) : flush(io), retention(io), cleaner(io) {}
   asio::steady_timer flush;
   asio::steady_timer retention;
+  asio::steady_timer cleaner;
 };
 
 Broker::Broker(IoContext& io, BrokerOptions options, const Clock& clock, MetricsRegistry* metrics)
@@ -487,11 +489,24 @@ void Broker::StartPeriodicTasks() {
   };
   retention_tick_ = retention;
   (*retention)();
+
+  cleaner_ = std::make_unique<LogCleaner>(io_, clock_, metrics_.cleaner());
+  auto clean = std::make_shared<std::function<void()>>();
+  *clean = [this, alive = alive_, weak = std::weak_ptr(clean)]() {
+    timers_->cleaner.expires_after(std::chrono::milliseconds(options_.log_cleaner_interval_ms));
+    timers_->cleaner.async_wait([this, alive, weak](boost::system::error_code ec) {
+      if (ec || !*alive || !cleaner_) return;
+      cleaner_->Tick(Topics());
+      if (auto c = weak.lock()) (*c)();
+    });
+  };
+  cleaner_tick_ = clean;
+  (*clean)();
 }
 
 void Broker::ApplyRetention() {
   for (const auto& [name, topic] : topics_) {
-    if (topic->settings.effective.cleanup_policy == "compact") continue;
+    if (!topic->settings.effective.deletes()) continue;
     for (const auto& p : topic->partitions) {
       auto removed = p->log->ApplyRetention();
       if (!removed.has_value()) {
@@ -515,6 +530,8 @@ Status Broker::Close() {
   boost::system::error_code ec;
   timers_->flush.cancel();
   timers_->retention.cancel();
+  timers_->cleaner.cancel();
+  cleaner_.reset();  // cancels a compaction in progress and waits for its thread
   Status first;
   for (const auto& [name, topic] : topics_) {
     for (const auto& p : topic->partitions) {

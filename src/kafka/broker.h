@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,6 +45,8 @@ class Signal;
 
 namespace tarn::kafka {
 
+class LogCleaner;
+
 struct BrokerOptions {
   std::filesystem::path data_dir = "./tarn-data";
   int32_t node_id = 0;
@@ -56,6 +59,9 @@ struct BrokerOptions {
   int64_t flush_interval_ms = 0;
   // How often retention runs over every partition.
   int64_t retention_check_interval_ms = 60'000;
+  // How often the log cleaner looks for a compacted partition to clean (Kafka's
+  // log.cleaner.backoff.ms).
+  int64_t log_cleaner_interval_ms = 15'000;
   TopicConfig topic_defaults;
 };
 
@@ -65,6 +71,10 @@ struct Partition {
   ProducerStateTable producers;
   Status failure;  // a failed sync takes the partition offline until restart
   bool dirty = false;
+  // Log cleaning (kafka/log_cleaner.h): the log is clean below this offset, and its last pass
+  // kept a tombstone that may go at this time.
+  Offset cleaned_offset{0};
+  int64_t tombstone_expiry_ms = std::numeric_limits<int64_t>::max();
 };
 
 struct Topic {
@@ -179,6 +189,8 @@ class Broker {
   std::unique_ptr<Timers> timers_;
   std::shared_ptr<std::function<void()>> flush_tick_;
   std::shared_ptr<std::function<void()>> retention_tick_;
+  std::unique_ptr<LogCleaner> cleaner_;
+  std::shared_ptr<std::function<void()>> cleaner_tick_;
   std::shared_ptr<bool> alive_;  // lets callbacks from the sync thread know the broker is gone
 };
 

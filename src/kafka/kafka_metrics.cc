@@ -26,6 +26,18 @@ KafkaMetrics::KafkaMetrics(MetricsRegistry* registry)
           "tarn_kafka_request_seconds", "Kafka request handling time, per API.", {"api"})),
       fsyncs_(&registry_.AddCounter("tarn_log_fsyncs_total",
                                     "fdatasync calls made to make appended data durable.")) {
+  cleaner_.passes = &registry_.AddCounter(
+      "tarn_log_cleaner_passes_total", "Log compaction passes swapped into a partition's log.");
+  cleaner_.abandoned = &registry_.AddCounter(
+      "tarn_log_cleaner_abandoned_total",
+      "Log compaction passes dropped: their segments changed meanwhile, or the pass failed.");
+  cleaner_.bytes_read = &registry_.AddCounter(
+      "tarn_log_cleaner_bytes_read_total", "Bytes of log segments compacted.");
+  cleaner_.bytes_written = &registry_.AddCounter(
+      "tarn_log_cleaner_bytes_written_total", "Bytes of the compacted segments that replaced them.");
+  cleaner_.records_removed = &registry_.AddCounter(
+      "tarn_log_cleaner_records_removed_total",
+      "Records removed by log compaction: superseded values and expired tombstones.");
   for (const ApiSupport& api : SupportedApis()) {
     auto index = static_cast<size_t>(api.key);
     if (index < by_key_.size()) {

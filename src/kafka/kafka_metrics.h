@@ -20,6 +20,15 @@ struct TopicMetrics {
   std::shared_ptr<Counter> records_out;
 };
 
+// Where the log cleaner reports (kafka/log_cleaner.h).
+struct CleanerMetrics {
+  Counter* passes = nullptr;         // passes swapped in
+  Counter* abandoned = nullptr;      // passes dropped: the segments changed, or the pass failed
+  Counter* bytes_read = nullptr;     // size of the segments cleaned
+  Counter* bytes_written = nullptr;  // size of the segments that replaced them
+  Counter* records_removed = nullptr;
+};
+
 // Thread-safe (it only touches the registry and atomics).
 class KafkaMetrics {
  public:
@@ -30,6 +39,7 @@ class KafkaMetrics {
   void RemoveTopic(const std::string& topic);
   void ObserveRequest(ApiKey key, std::chrono::nanoseconds elapsed);
   Counter& fsyncs() { return *fsyncs_; }
+  CleanerMetrics cleaner() const { return cleaner_; }
 
  private:
   std::unique_ptr<MetricsRegistry> owned_;
@@ -41,6 +51,7 @@ class KafkaMetrics {
   HistogramFamily& request_seconds_;
   std::array<std::shared_ptr<Histogram>, 128> by_key_;  // indexed by API key
   Counter* fsyncs_;
+  CleanerMetrics cleaner_;
 };
 
 }  // namespace tarn::kafka

@@ -271,15 +271,21 @@ std::expected<log::BatchHeader, BatchRejection> ValidateProducedBatch(
   ByteView section =
       decompressed->has_value() ? ByteView(**decompressed) : records.subspan(BatchHeader::kSize);
   int32_t misplaced = -1;  // the first record whose offsetDelta is not its index
+  int32_t keyless = -1;    // the first record without a key
   Status status = ParseRecords(
       section, h, [](const RecordHeader&) {},
-      [&](int32_t index, Record&&, int32_t offset_delta, int32_t) {
+      [&](int32_t index, Record&& record, int32_t offset_delta, int32_t) {
         if (misplaced < 0 && offset_delta != index) misplaced = index;
+        if (keyless < 0 && !record.key.has_value()) keyless = index;
       });
   if (!status.ok()) return corrupt(status.message());
   if (misplaced >= 0) {
     return invalid("record " + std::to_string(misplaced) + " has offsetDelta other than " +
                    std::to_string(misplaced));
+  }
+  if (options.require_keys && keyless >= 0) {
+    return invalid("record " + std::to_string(keyless) +
+                   " has no key; a compacted topic needs a key on every record");
   }
   return h;
 }

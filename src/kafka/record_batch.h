@@ -115,6 +115,8 @@ struct ProduceValidation {
   // consumers fail to parse.
   bool verify_records = true;
   size_t max_decompressed_bytes = size_t{64} << 20;  // refused as kMessageTooLarge beyond
+  // A compacted topic's batch: every record needs a key (checked with verify_records).
+  bool require_keys = false;
 };
 
 // Checks `records`, one partition's records field of a Produce request (v3 or later), in the
@@ -133,7 +135,9 @@ struct ProduceValidation {
 //      >= 0                                                          else kInvalidRecord
 //   9. with verify_records: the records decompress within max_decompressed_bytes (else
 //      kMessageTooLarge) and parse (else kCorruptMessage), with offset deltas 0, 1, 2, ...
-//      (else kInvalidRecord: Kafka would rewrite such a batch, Tarn stores batches as sent).
+//      (else kInvalidRecord: Kafka would rewrite such a batch, Tarn stores batches as sent),
+//      and with require_keys, each with a key (else kInvalidRecord, as Kafka refuses records
+//      without a key on a compacted topic).
 // A baseOffset other than 0 is accepted; the log overwrites it. Returns the parsed header.
 std::expected<log::BatchHeader, BatchRejection> ValidateProducedBatch(
     ByteView records, const ProduceValidation& options);

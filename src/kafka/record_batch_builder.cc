@@ -64,15 +64,44 @@ void RecordBatchBuilder::SetControl(bool control) {
                                                     : header_.attributes & ~kControlBit);
 }
 
+RecordBatchBuilder RecordBatchBuilder::ForRewrite(const log::BatchHeader& original) {
+  RecordBatchBuilder builder(static_cast<Compression>(original.compression()));
+  builder.header_ = original;
+  builder.header_.records_count = 0;
+  builder.rewrite_ = true;
+  builder.original_max_timestamp_ = original.max_timestamp;
+  return builder;
+}
+
 void RecordBatchBuilder::Add(std::optional<ByteView> key, std::optional<ByteView> value,
                              int64_t timestamp, std::span<const RecordHeader> headers) {
-  TARN_CHECK_MSG(header_.records_count < INT32_MAX, "too many records for one batch");
+  TARN_CHECK_MSG(!rewrite_, "Add on a rewriting builder; use AddRecord");
   if (header_.records_count == 0) header_.base_timestamp = header_.max_timestamp = timestamp;
   header_.max_timestamp = std::max(header_.max_timestamp, timestamp);
   const auto timestamp_delta = static_cast<int64_t>(static_cast<uint64_t>(timestamp) -
                                                     static_cast<uint64_t>(header_.base_timestamp));
-  const int32_t offset_delta = header_.records_count;
+  Encode(key, value, timestamp_delta, header_.records_count, headers);
+  header_.last_offset_delta = header_.records_count - 1;
+}
 
+void RecordBatchBuilder::AddRecord(const Record& record) {
+  TARN_CHECK_MSG(rewrite_, "AddRecord needs a builder made by ForRewrite");
+  const int64_t offset_delta = record.offset - Offset(header_.base_offset);
+  TARN_CHECK_MSG(offset_delta >= 0 && offset_delta <= header_.last_offset_delta,
+                 "a record outside the batch being rewritten");
+  if (header_.records_count == 0 || record.timestamp > header_.max_timestamp) {
+    header_.max_timestamp = record.timestamp;
+  }
+  const auto timestamp_delta = static_cast<int64_t>(static_cast<uint64_t>(record.timestamp) -
+                                                    static_cast<uint64_t>(header_.base_timestamp));
+  Encode(record.key, record.value, timestamp_delta, static_cast<int32_t>(offset_delta),
+         record.headers);
+}
+
+void RecordBatchBuilder::Encode(std::optional<ByteView> key, std::optional<ByteView> value,
+                                int64_t timestamp_delta, int32_t offset_delta,
+                                std::span<const RecordHeader> headers) {
+  TARN_CHECK_MSG(header_.records_count < INT32_MAX, "too many records for one batch");
   size_t body = 1 + VarlongSize(timestamp_delta) + VarlongSize(offset_delta) + FieldSize(key) +
                 FieldSize(value) + VarlongSize(CheckedLength(headers.size()));
   for (const RecordHeader& header : headers) {
@@ -90,19 +119,27 @@ void RecordBatchBuilder::Add(std::optional<ByteView> key, std::optional<ByteView
     WriteField(out, AsBytes(header.key));
     WriteField(out, header.value);
   }
-  header_.last_offset_delta = offset_delta;
   ++header_.records_count;
 }
 
 Result<Bytes> RecordBatchBuilder::Build() const {
   using log::BatchHeader;
-  if (header_.records_count == 0) {
+  if (header_.records_count == 0 && !rewrite_) {
     return Error(Status::FailedPrecondition("a record batch needs a record"));
+  }
+  BatchHeader h = header_;
+  Compression compression = compression_;
+  if (rewrite_) {
+    if (h.records_count == 0) {
+      compression = Compression::kNone;
+      h.attributes = static_cast<int16_t>(h.attributes & ~0x7);
+    }
+    if (h.records_count == 0 || h.has_log_append_time()) h.max_timestamp = original_max_timestamp_;
   }
   Bytes compressed;
   ByteView section = records_;
-  if (compression_ != Compression::kNone) {
-    TARN_ASSIGN_OR_RETURN(compressed, Compress(compression_, records_));
+  if (compression != Compression::kNone) {
+    TARN_ASSIGN_OR_RETURN(compressed, Compress(compression, records_));
     section = compressed;
   }
   const size_t total = BatchHeader::kSize + section.size();
@@ -111,7 +148,6 @@ Result<Bytes> RecordBatchBuilder::Build() const {
                                            " bytes exceeds the int32 batchLength"));
   }
   // Field offsets: Kafka's DefaultRecordBatch, as log::BatchHeader::Parse reads them.
-  const BatchHeader& h = header_;
   Bytes batch(total);
   uint8_t* p = batch.data();
   StoreBigEndian<int64_t>(p, h.base_offset);

@@ -22,6 +22,13 @@ namespace tarn::kafka {
 class RecordBatchBuilder {
  public:
   explicit RecordBatchBuilder(Compression compression = Compression::kNone);
+  // A builder that rewrites a stored batch with some of its records (log compaction). Build()
+  // keeps the original's base offset, lastOffsetDelta, attributes (codec, timestamp type), base
+  // timestamp and producer fields; records added with AddRecord keep their offsets and
+  // timestamps. maxTimestamp becomes the largest record timestamp (the original's for
+  // LogAppendTime, or when no record is left). With no record the batch is empty, as Kafka
+  // keeps one for an idempotent producer's state: no records section, no compression.
+  static RecordBatchBuilder ForRewrite(const log::BatchHeader& original);
 
   // An idempotent producer's batch; without this call the three fields are -1.
   void SetProducer(ProducerId producer_id, ProducerEpoch epoch, int32_t base_sequence);
@@ -34,19 +41,28 @@ class RecordBatchBuilder {
   void Add(std::optional<ByteView> key, std::optional<ByteView> value, int64_t timestamp,
            std::span<const RecordHeader> headers = {});
 
+  // Appends a record decoded from the batch being rewritten (ForRewrite only), keeping its
+  // offset and timestamp.
+  void AddRecord(const Record& record);
+
   int32_t record_count() const { return header_.records_count; }
   // The encoded records so far, before compression: a guide for when to cut a batch.
   size_t records_bytes() const { return records_.size(); }
 
-  // The whole batch, CRC included. kFailedPrecondition without records; kResourceExhausted
-  // when the batch would exceed the int32 batchLength.
+  // The whole batch, CRC included. kFailedPrecondition without records (unless rewriting);
+  // kResourceExhausted when the batch would exceed the int32 batchLength.
   Result<Bytes> Build() const;
 
  private:
   Compression compression_;
   // The header as it will be written, but for batchLength and CRC, which Build() fills in.
   log::BatchHeader header_;
+  void Encode(std::optional<ByteView> key, std::optional<ByteView> value, int64_t timestamp_delta,
+              int32_t offset_delta, std::span<const RecordHeader> headers);
+
   Bytes records_;  // the uncompressed records section
+  bool rewrite_ = false;
+  int64_t original_max_timestamp_ = -1;  // when rewriting
 };
 
 }  // namespace tarn::kafka

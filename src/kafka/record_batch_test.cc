@@ -590,5 +590,51 @@ TEST(RecordBatchTest, ValidationReturnsTheHeader) {
   EXPECT_EQ(header->max_timestamp, kTime + 5);
 }
 
+TEST(RecordBatchTest, ACompactedTopicRefusesRecordsWithoutAKey) {
+  RecordBatchBuilder builder(Compression::kGzip);
+  builder.Add(View("k"), View("v"), kTime);
+  builder.Add(std::nullopt, View("v"), kTime);
+  Bytes batch = MustBuild(builder);
+  EXPECT_TRUE(ValidateProducedBatch(batch, {.produce_version = 7}).has_value());
+  auto refused = ValidateProducedBatch(batch, {.produce_version = 7, .require_keys = true});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().error, ProduceError::kInvalidRecord);
+  EXPECT_THAT(refused.error().status.message(), HasSubstr("record 1 has no key"));
+}
+
+TEST(RecordBatchTest, ARewriteKeepsOffsetsTimestampsAndTheProducer) {
+  RecordBatchBuilder builder(Compression::kZstd);
+  builder.SetProducer(ProducerId(4), ProducerEpoch(2), 10);
+  builder.Add(View("a"), View("1"), kTime + 3);
+  builder.Add(View("b"), View("2"), kTime);
+  builder.Add(View("c"), View("3"), kTime + 7);
+  Bytes original = MustBuild(builder);
+  log::BatchHeader::AssignOffset(original, Offset(100));
+  DecodedBatch decoded = MustDecode(original);
+
+  RecordBatchBuilder rewrite = RecordBatchBuilder::ForRewrite(decoded.header());
+  rewrite.AddRecord(decoded.records()[1]);
+  DecodedBatch one = MustDecode(MustBuild(rewrite));
+  EXPECT_EQ(one.header().base_offset, 100);
+  EXPECT_EQ(one.header().last_offset_delta, 2);
+  EXPECT_EQ(one.header().records_count, 1);
+  EXPECT_EQ(one.header().base_timestamp, kTime + 3);
+  EXPECT_EQ(one.header().max_timestamp, kTime);
+  EXPECT_EQ(one.header().producer_id, 4);
+  EXPECT_EQ(one.header().producer_epoch, 2);
+  EXPECT_EQ(one.header().base_sequence, 10);
+  EXPECT_EQ(one.compression(), Compression::kZstd);
+  ASSERT_EQ(one.records().size(), 1u);
+  ExpectRecord(one.records()[0], {101, kTime, "b", "2", {}});
+
+  Bytes empty = MustBuild(RecordBatchBuilder::ForRewrite(decoded.header()));
+  DecodedBatch none = MustDecode(empty);
+  EXPECT_EQ(empty.size(), log::BatchHeader::kSize);
+  EXPECT_EQ(none.compression(), Compression::kNone);
+  EXPECT_EQ(none.header().records_count, 0);
+  EXPECT_EQ(none.header().last_offset_delta, 2);
+  EXPECT_EQ(none.header().max_timestamp, kTime + 7);
+}
+
 }  // namespace
 }  // namespace tarn::kafka

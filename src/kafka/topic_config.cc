@@ -1,5 +1,7 @@
 #include "kafka/topic_config.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 
 namespace tarn::kafka {
@@ -24,9 +26,10 @@ Status ParseInt(std::string_view key, std::string_view value, int64_t min, int64
 
 const std::vector<std::string_view>& TopicConfig::Keys() {
   static const std::vector<std::string_view> kKeys = {
-      "cleanup.policy",         "compression.type",  "delete.retention.ms",
-      "max.message.bytes",      "message.timestamp.type", "retention.bytes",
-      "retention.ms",           "segment.bytes",     "segment.ms",
+      "cleanup.policy",         "compression.type",          "delete.retention.ms",
+      "max.message.bytes",      "message.timestamp.type",    "min.cleanable.dirty.ratio",
+      "min.compaction.lag.ms",  "retention.bytes",           "retention.ms",
+      "segment.bytes",          "segment.ms",
   };
   return kKeys;
 }
@@ -57,6 +60,16 @@ Status TopicConfig::Set(std::string_view key, std::string_view value) {
     message_timestamp_type = std::string(value);
     return Status::Ok();
   }
+  if (key == "min.cleanable.dirty.ratio") {
+    double ratio = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), ratio);
+    if (ec != std::errc() || ptr != value.data() + value.size() || !(ratio >= 0 && ratio <= 1)) {
+      return Status::InvalidArgument("config min.cleanable.dirty.ratio: '" + std::string(value) +
+                                     "' is not a number from 0 to 1");
+    }
+    min_cleanable_dirty_ratio = ratio;
+    return Status::Ok();
+  }
   int64_t v = 0;
   if (key == "retention.ms") {
     TARN_TRY(ParseInt(key, value, -1, v));
@@ -77,6 +90,9 @@ Status TopicConfig::Set(std::string_view key, std::string_view value) {
   } else if (key == "delete.retention.ms") {
     TARN_TRY(ParseInt(key, value, 0, v));
     delete_retention_ms = v;
+  } else if (key == "min.compaction.lag.ms") {
+    TARN_TRY(ParseInt(key, value, 0, v));
+    min_compaction_lag_ms = v;
   } else {
     return Status::InvalidArgument("unknown topic config '" + std::string(key) + "'");
   }
@@ -93,6 +109,8 @@ std::string TopicConfig::Get(std::string_view key) const {
   if (key == "segment.ms") return std::to_string(segment_ms);
   if (key == "max.message.bytes") return std::to_string(max_message_bytes);
   if (key == "delete.retention.ms") return std::to_string(delete_retention_ms);
+  if (key == "min.cleanable.dirty.ratio") return fmt::format("{}", min_cleanable_dirty_ratio);
+  if (key == "min.compaction.lag.ms") return std::to_string(min_compaction_lag_ms);
   return {};
 }
 

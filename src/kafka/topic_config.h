@@ -22,7 +22,17 @@ struct TopicConfig {
   int64_t segment_ms = 7LL * 24 * 3600 * 1000;
   int32_t max_message_bytes = 1048588;
   std::string message_timestamp_type = "CreateTime";  // CreateTime | LogAppendTime
+  // Compaction (cleanup.policy compact): how long a tombstone stays readable after its
+  // timestamp; the share of not-yet-cleaned bytes that triggers a cleaning; how old a record
+  // must be before a cleaning may remove it.
   int64_t delete_retention_ms = 24LL * 3600 * 1000;
+  double min_cleanable_dirty_ratio = 0.5;
+  int64_t min_compaction_lag_ms = 0;
+
+  // Whether cleanup.policy includes compact (the log cleaner keeps the latest record per key),
+  // and whether it includes delete (retention by time and size applies).
+  bool compacted() const { return cleanup_policy.find("compact") != std::string::npos; }
+  bool deletes() const { return cleanup_policy.find("delete") != std::string::npos; }
 
   // Applies one setting. kInvalidArgument, naming the key, for an unknown key or a bad value.
   Status Set(std::string_view key, std::string_view value);

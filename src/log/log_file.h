@@ -14,8 +14,9 @@ namespace tarn::log {
 // An open file (or directory) and its descriptor, closed when the last owner lets go.
 // Segments own their file through a shared_ptr so a group-commit job on another thread can keep
 // it open while the log moves on (rolls, retention deletes the path).
-// Thread-safety: Sync may run on any thread at any time. WriteAt, ReadAt, Truncate are called by
-// the one owner thread; ReadAt and Size are safe alongside Sync.
+// Thread-safety: Sync may run on any thread at any time. WriteAt and Truncate are called by the
+// one owner thread. ReadAt and Size are safe on any thread (a compaction reads sealed segments,
+// which nobody writes, on its own thread).
 class LogFile {
  public:
   // Opens `path` read-write; creates it when `create` is true (and truncates it if `truncate`).

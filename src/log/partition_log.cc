@@ -62,6 +62,7 @@ Result<std::unique_ptr<PartitionLog>> PartitionLog::Open(const std::filesystem::
 }
 
 Status PartitionLog::Recover() {
+  TARN_TRY(RecoverSegmentSwaps(dir_));
   std::vector<Offset> bases;
   std::vector<std::pair<Offset, std::filesystem::path>> index_files;
   std::error_code ec;
@@ -268,6 +269,63 @@ Result<int> PartitionLog::ApplyRetention() {
                  deleted, log_start_offset_.value());
   }
   return deleted;
+}
+
+std::vector<SealedSegment> PartitionLog::SealedSegments() const {
+  std::vector<SealedSegment> out;
+  if (closed_) return out;
+  for (size_t i = 0; i + 1 < segments_.size(); ++i) {
+    const Segment& s = *segments_[i];
+    out.push_back(SealedSegment{s.base_offset(), segments_[i + 1]->base_offset(), s.size_bytes(),
+                                s.max_timestamp(), s.file()});
+  }
+  return out;
+}
+
+Status PartitionLog::ReplaceSegments(SegmentRewrite& rewrite) {
+  TARN_TRY(CheckOpen());
+  const std::vector<SealedSegment>& replaced = rewrite.replaced();
+  if (replaced.empty()) return Status::InvalidArgument("the rewrite replaces no segment");
+  auto first = std::ranges::find_if(segments_, [&](const auto& segment) {
+    return segment->base_offset() == replaced.front().base_offset;
+  });
+  const auto start = static_cast<size_t>(first - segments_.begin());
+  // The run must still be there, segment for segment (same files), and not reach the active one.
+  bool unchanged = first != segments_.end() && start + replaced.size() < segments_.size();
+  for (size_t k = 0; unchanged && k < replaced.size(); ++k) {
+    const Segment& segment = *segments_[start + k];
+    unchanged = segment.sealed() && segment.base_offset() == replaced[k].base_offset &&
+                segment.file() == replaced[k].file;
+  }
+  if (!unchanged) {
+    return Status::FailedPrecondition(fmt::format(
+        "log {}: the segments from {} changed during their rewrite", dir_.string(),
+        replaced.front().base_offset.value()));
+  }
+  Result<std::vector<Offset>> bases = rewrite.Commit();
+  if (!bases.has_value()) {
+    if (bases.error().code() == StatusCode::kFailedPrecondition) return bases.error();
+    closed_ = true;  // files and segments may disagree now; Open sorts it out
+    return Status::IoError(bases.error().message()).WithContext("swapping segments in");
+  }
+  std::vector<std::unique_ptr<Segment>> fresh;
+  for (size_t j = 0; j < bases->size(); ++j) {
+    Offset end = j + 1 < bases->size() ? (*bases)[j + 1] : replaced.back().end_offset;
+    auto segment = Segment::OpenSealed(dir_, (*bases)[j], end, config_.index_interval_bytes);
+    if (!segment.has_value()) {
+      closed_ = true;
+      return Status::IoError(segment.error().message()).WithContext("opening a swapped segment");
+    }
+    (*segment)->set_dir_entry_durable();
+    size_bytes_ += (*segment)->size_bytes();
+    fresh.push_back(std::move(*segment));
+  }
+  for (size_t k = 0; k < replaced.size(); ++k) size_bytes_ -= segments_[start + k]->size_bytes();
+  auto run = segments_.begin() + static_cast<std::ptrdiff_t>(start);
+  segments_.erase(run, run + static_cast<std::ptrdiff_t>(replaced.size()));
+  segments_.insert(segments_.begin() + static_cast<std::ptrdiff_t>(start),
+                   std::make_move_iterator(fresh.begin()), std::make_move_iterator(fresh.end()));
+  return Status::Ok();
 }
 
 Status PartitionLog::SetConfig(const LogConfig& config) {

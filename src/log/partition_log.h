@@ -15,6 +15,7 @@
 #include "base/strong_id.h"
 #include "log/batch_header.h"
 #include "log/log_file.h"
+#include "log/segment_rewrite.h"
 
 namespace tarn::log {
 
@@ -49,16 +50,18 @@ struct AppendResult {
   Offset last_offset;
 };
 
-// The log of one partition, owned by the broker's partition. Offsets are contiguous from
-// log_start_offset() to next_offset(); batches are stored exactly as appended, with their base
-// offset (and a partition leader epoch of 0) written in.
+// The log of one partition, owned by the broker's partition. Offsets grow from
+// log_start_offset() to next_offset(), contiguous but for gaps that compaction leaves in sealed
+// segments (ReplaceSegments); batches are stored exactly as appended, with their base offset
+// (and a partition leader epoch of 0) written in, unless a compaction rewrote them.
 // Thread-safety: one owner thread (the broker's event loop) calls every method. Only the files
 // handed out in a SyncPoint are used elsewhere, and only through LogFile::Sync.
 class PartitionLog {
  public:
   // Opens the log in `dir` (created when missing; an empty directory is a new log starting at
-  // offset 0), recovering after a crash: a torn tail of the last segment is cut off, missing or
-  // damaged indexes are rebuilt, and everything recovered is synced before this returns.
+  // offset 0), recovering after a crash: a segment swap is completed or rolled back, a torn
+  // tail of the last segment is cut off, missing or damaged indexes are rebuilt, and everything
+  // recovered is synced before this returns.
   // kCorruption naming the file when an older segment is damaged (nothing is dropped silently);
   // kInvalidArgument for a bad config. `clock` must outlive the log.
   static Result<std::unique_ptr<PartitionLog>> Open(const std::filesystem::path& dir,
@@ -72,7 +75,8 @@ class PartitionLog {
   // fdatasync of the old segment). The write reaches the page cache, not the disk.
   Result<AppendResult> Append(MutableByteView batch);
 
-  // Whole batches from the one containing `from`, in order, up to `max_bytes` in all but always
+  // Whole batches from the one containing `from` (or, when `from` falls in a gap left by
+  // compaction, the first batch after it), in order, up to `max_bytes` in all but always
   // at least one batch when there is one; only batches wholly below `end` (default: the whole
   // log; pass durable_offset() to hide what is not yet on disk). Empty when from == next_offset().
   // kOutOfRange when from < log_start_offset() or from > next_offset().
@@ -80,8 +84,8 @@ class PartitionLog {
                      std::optional<Offset> end = std::nullopt) const;
   // Base offset of the first batch whose max_timestamp >= timestamp_ms, nullopt if none.
   Result<std::optional<Offset>> FindBatchByTimestamp(int64_t timestamp_ms) const;
-  // Every batch header from the batch containing `from` to the end, in order, reading headers
-  // only. kOutOfRange as for Read.
+  // Every batch header from the batch containing `from` (or the first after it) to the end, in
+  // order, reading headers only. kOutOfRange as for Read.
   Status ScanBatchHeaders(Offset from, const std::function<void(const BatchHeader&)>& fn) const;
 
   // Group commit: the files holding appended-but-unsynced data (and the directory when a segment
@@ -94,6 +98,15 @@ class PartitionLog {
   // Deletes whole segments (never the active one) by retention_ms and retention_bytes, oldest
   // first, advancing log_start_offset(). Returns how many it deleted.
   Result<int> ApplyRetention();
+  // Every segment but the active one, oldest first, for a compaction on another thread (which
+  // reads them through their files). Empty when the log is closed.
+  std::vector<SealedSegment> SealedSegments() const;
+  // Swaps in a finished rewrite of some sealed segments (SegmentRewrite): renames and directory
+  // syncs only, a few milliseconds. kFailedPrecondition, and no change, when those segments are
+  // no longer all in the log as they were (retention deleted one, the log closed): the caller
+  // abandons the rewrite. kIoError when the swap failed after its commit point: the log must
+  // not be used further, and the next Open completes the swap.
+  Status ReplaceSegments(SegmentRewrite& rewrite);
   // kInvalidArgument (and no change) for a bad config. Takes effect from the next append.
   Status SetConfig(const LogConfig& config);
 
@@ -107,6 +120,7 @@ class PartitionLog {
   int64_t size_bytes() const { return size_bytes_; }
   size_t segment_count() const { return segments_.size(); }
   const LogConfig& config() const { return config_; }
+  const std::filesystem::path& dir() const { return dir_; }
 
  private:
   PartitionLog(std::filesystem::path dir, const LogConfig& config, const Clock& clock,

@@ -79,9 +79,10 @@ std::optional<Offset> Segment::ParseFileName(std::string_view file_name,
 }
 
 Segment::Segment(std::filesystem::path dir, Offset base_offset, std::shared_ptr<LogFile> file,
-                 int32_t index_interval_bytes)
+                 int32_t index_interval_bytes, std::string_view suffix)
     : dir_(std::move(dir)),
       base_offset_(base_offset),
+      suffix_(suffix),
       file_(std::move(file)),
       index_interval_bytes_(index_interval_bytes),
       next_offset_(base_offset),
@@ -90,11 +91,13 @@ Segment::Segment(std::filesystem::path dir, Offset base_offset, std::shared_ptr<
 Segment::~Segment() = default;
 
 Result<std::unique_ptr<Segment>> Segment::Create(const std::filesystem::path& dir,
-                                                 Offset base_offset, int32_t index_interval_bytes) {
-  TARN_ASSIGN_OR_RETURN(auto file, LogFile::Open(LogPath(dir, base_offset), /*create=*/true,
-                                                 /*truncate=*/true));
+                                                 Offset base_offset, int32_t index_interval_bytes,
+                                                 std::string_view suffix) {
+  std::filesystem::path path = LogPath(dir, base_offset);
+  path += suffix;
+  TARN_ASSIGN_OR_RETURN(auto file, LogFile::Open(path, /*create=*/true, /*truncate=*/true));
   return std::unique_ptr<Segment>(
-      new Segment(dir, base_offset, std::move(file), index_interval_bytes));
+      new Segment(dir, base_offset, std::move(file), index_interval_bytes, suffix));
 }
 
 Result<std::unique_ptr<Segment>> Segment::Recover(const std::filesystem::path& dir,
@@ -103,7 +106,7 @@ Result<std::unique_ptr<Segment>> Segment::Recover(const std::filesystem::path& d
   TARN_ASSIGN_OR_RETURN(auto file, LogFile::Open(LogPath(dir, base_offset), /*create=*/false));
   TARN_ASSIGN_OR_RETURN(int64_t file_size, file->Size());
   std::unique_ptr<Segment> segment(new Segment(dir, base_offset, file, index_interval_bytes));
-  Status scanned = segment->Rebuild(file_size);
+  Status scanned = segment->Rebuild(file_size, /*allow_gaps=*/false);
   if (!scanned.ok()) {
     if (scanned.code() != StatusCode::kCorruption) return Error(scanned);
     spdlog::warn("log recovery: torn tail, cutting the last segment from {} to {} bytes: {}",
@@ -135,7 +138,7 @@ Result<std::unique_ptr<Segment>> Segment::OpenSealed(const std::filesystem::path
   if (checked.code() == StatusCode::kIoError) return Error(checked);
   spdlog::warn("log recovery: rebuilding the indexes of {}: {}", file->path().filename().string(),
                checked.message());
-  Status scanned = segment->Rebuild(file_size);
+  Status scanned = segment->Rebuild(file_size, /*allow_gaps=*/true);
   if (!scanned.ok()) {
     if (scanned.code() != StatusCode::kCorruption) return Error(scanned);
     return Error(Status::Corruption(
@@ -150,7 +153,7 @@ Result<std::unique_ptr<Segment>> Segment::OpenSealed(const std::filesystem::path
   return segment;
 }
 
-Status Segment::Rebuild(int64_t file_size) {
+Status Segment::Rebuild(int64_t file_size, bool allow_gaps) {
   offset_index_.Clear();
   time_index_.Clear();
   size_ = 0;
@@ -162,10 +165,11 @@ Status Segment::Rebuild(int64_t file_size) {
     TARN_ASSIGN_OR_RETURN(auto batch, scanner.Next());
     if (!batch.has_value()) return Status::Ok();
     const BatchHeader& h = batch->header;
-    if (h.base_offset != next_offset_.value()) {
-      return Status::Corruption(fmt::format("{} at position {}: batch base offset {}, expected {}",
-                                            file_->path().string(), batch->position, h.base_offset,
-                                            next_offset_.value()));
+    if (h.base_offset != next_offset_.value() &&
+        (!allow_gaps || h.base_offset < next_offset_.value())) {
+      return Status::Corruption(fmt::format(
+          "{} at position {}: batch base offset {}, expected {}{}", file_->path().string(),
+          batch->position, h.base_offset, allow_gaps ? "at least " : "", next_offset_.value()));
     }
     if (h.last_offset() - base_offset_ > kMaxRelative || batch->position > kMaxRelative) {
       return Status::Corruption(fmt::format("{} at position {}: offsets or position overflow",
@@ -182,21 +186,26 @@ Status Segment::CheckSealedIndexes(int64_t file_size, Offset end_offset) {
   TARN_ASSIGN_OR_RETURN(time_index_, TimeIndex::Map(TimeIndexPath(dir_, base_offset_)));
   int64_t start = 0;
   Offset expected = base_offset_;
+  bool exact = false;  // the first batch must start at `expected`, not after it
   if (auto entry = offset_index_.last()) {
     if (entry->position >= file_size) return Status::Corruption("offset index points past the end");
     start = entry->position;
     expected = base_offset_ + entry->relative_offset;
+    exact = true;
   }
   // Verify the batches after the last index entry: they end the file exactly at end_offset.
+  // Offsets may leave gaps (a compacted segment) but never go backwards.
   BatchScanner scanner(*file_, start, file_size, BatchScanner::Mode::kVerify);
   int64_t tail_max_timestamp = std::numeric_limits<int64_t>::min();
   std::optional<uint32_t> last_relative;
   for (;;) {
     TARN_ASSIGN_OR_RETURN(auto batch, scanner.Next());
     if (!batch.has_value()) break;
-    if (batch->header.base_offset != expected.value()) {
+    if (batch->header.base_offset < expected.value() ||
+        (exact && batch->header.base_offset != expected.value())) {
       return Status::Corruption("offset index disagrees with the batches");
     }
+    exact = false;
     expected = batch->header.last_offset() + 1;
     tail_max_timestamp = std::max(tail_max_timestamp, batch->header.max_timestamp);
     last_relative = static_cast<uint32_t>(batch->header.base_offset - base_offset_.value());
@@ -235,7 +244,7 @@ void Segment::Track(const BatchHeader& header, int64_t position) {
 Status Segment::Append(ByteView batch, const BatchHeader& header, int64_t now_ms) {
   TARN_TRY(failure_);
   TARN_DCHECK(!sealed_);
-  TARN_DCHECK(header.base_offset == next_offset_.value());
+  TARN_DCHECK(header.base_offset >= next_offset_.value());
   TARN_DCHECK(batch.size() == header.total_size());
   Status written = file_->WriteAt(batch, size_);
   if (!written.ok()) {
@@ -257,8 +266,12 @@ Status Segment::Seal() {
     TimeIndex::Entry final_entry{max_timestamp_, last_batch_relative_offset_};
     if (time_index_.last() != final_entry) time_index_.Append(final_entry);
   }
-  TARN_TRY(offset_index_.Persist(OffsetIndexPath(dir_, base_offset_)));
-  TARN_TRY(time_index_.Persist(TimeIndexPath(dir_, base_offset_)));
+  std::filesystem::path offset_index_path = OffsetIndexPath(dir_, base_offset_);
+  std::filesystem::path time_index_path = TimeIndexPath(dir_, base_offset_);
+  offset_index_path += suffix_;
+  time_index_path += suffix_;
+  TARN_TRY(offset_index_.Persist(offset_index_path));
+  TARN_TRY(time_index_.Persist(time_index_path));
   sealed_ = true;
   return Status::Ok();
 }
@@ -266,9 +279,9 @@ Status Segment::Seal() {
 Status Segment::Delete() {
   offset_index_.Clear();
   time_index_.Clear();
-  TARN_TRY(RemoveFile(LogPath(dir_, base_offset_)));
-  for (const auto& path :
-       {OffsetIndexPath(dir_, base_offset_), TimeIndexPath(dir_, base_offset_)}) {
+  TARN_TRY(RemoveFile(file_->path()));
+  for (auto path : {OffsetIndexPath(dir_, base_offset_), TimeIndexPath(dir_, base_offset_)}) {
+    path += suffix_;
     Status removed = RemoveFile(path);
     if (!removed.ok())
       spdlog::warn("deleting segment {}: {}", base_offset_.value(), removed.message());
@@ -283,24 +296,30 @@ Result<Segment::BatchLocation> Segment::Locate(Offset offset) const {
                                        base_offset_.value(), next_offset_.value())));
   }
   if (auto hint = offset_index_.Lookup(static_cast<uint32_t>(offset - base_offset_))) {
-    auto found = LocateFrom(hint->position, base_offset_ + hint->relative_offset, offset);
+    auto found = LocateFrom(hint->position, base_offset_ + hint->relative_offset, offset,
+                            /*exact=*/true);
     if (found.has_value()) return found;
     spdlog::warn("{}: offset index entry for {} is wrong, scanning from the start: {}",
                  file_->path().string(), offset.value(), found.error().message());
   }
-  return LocateFrom(0, base_offset_, offset);
+  return LocateFrom(0, base_offset_, offset, /*exact=*/false);
 }
 
 Result<Segment::BatchLocation> Segment::LocateFrom(int64_t position, Offset batch_offset,
-                                                   Offset offset) const {
+                                                   Offset offset, bool exact) const {
   size_t buffer_bytes = std::min(kMaxLocateBufferBytes,
                                  static_cast<size_t>(index_interval_bytes_) + BatchHeader::kSize);
   BatchScanner scanner(*file_, position, size_, BatchScanner::Mode::kHeaders, buffer_bytes);
   for (;;) {
     TARN_ASSIGN_OR_RETURN(auto batch, scanner.Next());
-    if (!batch.has_value() || batch->header.base_offset != batch_offset.value()) break;
+    // Offsets never go backwards; they may jump forward over a gap left by compaction.
+    if (!batch.has_value() || batch->header.base_offset < batch_offset.value() ||
+        (exact && batch->header.base_offset != batch_offset.value())) {
+      break;
+    }
     if (batch->header.last_offset() >= offset) return BatchLocation{batch->position, batch->header};
     batch_offset = batch->header.last_offset() + 1;
+    exact = false;
   }
   return Error(Status::Corruption(
       fmt::format("{}: no batch holds offset {}", file_->path().string(), offset.value())));

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "base/bytes.h"
@@ -47,9 +48,12 @@ class Segment {
   static std::optional<Offset> ParseFileName(std::string_view file_name,
                                              std::string_view extension);
 
-  // A new, empty active segment. An existing file of the same name is emptied.
+  // A new, empty active segment. An existing file of the same name is emptied. With a
+  // `suffix`, every file name of the segment ends with it (".cleaned": a rewritten segment not
+  // yet swapped in, see SegmentRewrite).
   static Result<std::unique_ptr<Segment>> Create(const std::filesystem::path& dir,
-                                                 Offset base_offset, int32_t index_interval_bytes);
+                                                 Offset base_offset, int32_t index_interval_bytes,
+                                                 std::string_view suffix = {});
   // Opens the last segment of a log after a restart: verifies every batch (length, magic, CRC,
   // offsets contiguous from the base), cuts the file at the first bad one (a torn tail: logged,
   // truncated, synced) and rebuilds the indexes in memory. Errors only for I/O failures.
@@ -57,6 +61,7 @@ class Segment {
                                                   Offset base_offset, int32_t index_interval_bytes,
                                                   int64_t now_ms);
   // Opens a sealed segment, which must end exactly at `end_offset` (the next segment's base).
+  // Its batches may leave gaps in the offsets (a compacted segment), but never go backwards.
   // Trusts the index files after cheap checks (sizes, last entries, and the batches after the
   // last offset-index entry), otherwise rebuilds them from a full scan. kCorruption naming the
   // file when its batches are damaged or do not end at `end_offset`.
@@ -68,7 +73,8 @@ class Segment {
   Segment(const Segment&) = delete;
   Segment& operator=(const Segment&) = delete;
 
-  // Appends one verified batch whose offsets start at next_offset(), with one pwrite. On a failed
+  // Appends one verified batch whose offsets start at next_offset() (or later, leaving a gap,
+  // only when rewriting a segment for compaction), with one pwrite. On a failed
   // write the file is cut back to its previous size; if even that fails, so does every later call.
   Status Append(ByteView batch, const BatchHeader& header, int64_t now_ms);
   // Makes the segment immutable (see the class comment). Blocks on fdatasync. Idempotent.
@@ -77,9 +83,10 @@ class Segment {
   // as Open removes indexes without a .log). The segment must not be used afterwards.
   Status Delete();
 
-  // Where the batch containing `offset` (base_offset() <= offset < next_offset()) starts.
+  // Where the batch containing `offset` (base_offset() <= offset < next_offset()) starts; when
+  // `offset` falls in a gap, the first batch after it.
   Result<BatchLocation> Locate(Offset offset) const;
-  // Whole batches from the one containing `from`, stopping before the batch containing `end`
+  // Whole batches from the one containing `from` (or the first after it), stopping before the batch containing `end`
   // (<= next_offset()), with at most `max_bytes` in all; at least one batch when
   // `at_least_one` and there is one. One pread after the index lookup.
   Result<Batches> Read(Offset from, Offset end, int64_t max_bytes, bool at_least_one) const;
@@ -107,14 +114,16 @@ class Segment {
 
  private:
   Segment(std::filesystem::path dir, Offset base_offset, std::shared_ptr<LogFile> file,
-          int32_t index_interval_bytes);
+          int32_t index_interval_bytes, std::string_view suffix = {});
 
   // Scans the whole file, verifying every batch, and rebuilds the indexes in memory. Returns
-  // kCorruption at the first bad batch; the segment then holds everything before it.
-  Status Rebuild(int64_t file_size);
-  // Locate, scanning from a batch known (or, for an index entry, believed) to start at `position`
-  // with base offset `batch_offset`.
-  Result<BatchLocation> LocateFrom(int64_t position, Offset batch_offset, Offset offset) const;
+  // kCorruption at the first bad batch; the segment then holds everything before it. Offsets
+  // must be contiguous unless `allow_gaps` (a sealed segment may have been compacted).
+  Status Rebuild(int64_t file_size, bool allow_gaps);
+  // Locate, scanning from `position`. With `exact`, the batch there must have base offset
+  // `batch_offset` (an index entry); otherwise any base offset from `batch_offset` on will do.
+  Result<BatchLocation> LocateFrom(int64_t position, Offset batch_offset, Offset offset,
+                                   bool exact) const;
   // The trusted-index checks of OpenSealed.
   Status CheckSealedIndexes(int64_t file_size, Offset end_offset);
   // Index bookkeeping for a batch appended (or found at recovery) at `position`.
@@ -123,6 +132,7 @@ class Segment {
 
   const std::filesystem::path dir_;
   const Offset base_offset_;
+  const std::string suffix_;  // after every file name: "" or SegmentRewrite's temporary suffix
   const std::shared_ptr<LogFile> file_;
   const int32_t index_interval_bytes_;
   Offset next_offset_;

@@ -48,6 +48,7 @@ Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
         ProduceValidation validation;
         validation.produce_version = ctx.header.api_version;
         validation.max_message_bytes = topic->settings.effective.max_message_bytes;
+        validation.require_keys = topic->settings.effective.compacted();
         auto valid = ValidateProducedBatch(data.records, validation);
         if (!valid.has_value()) {
           out.error_code = static_cast<ErrorCode>(valid.error().error);
