@@ -110,6 +110,7 @@ struct Group {
   int64_t initial_delay_limit_ms = 0;
 
   std::map<std::pair<std::string, int32_t>, CommittedOffset> offsets;  // by (topic, partition)
+  int64_t last_commit_ms = 0;  // wall clock of the latest commit: retention counts from it too
 };
 
 }  // namespace tarn::kafka

@@ -686,6 +686,7 @@ Awaitable<OffsetCommitResponse> GroupCoordinator::OffsetCommit(OffsetCommitReque
   // The group may have changed while the write went to disk; only a later write of the same
   // partition's offset (a concurrent commit) may overrule this one.
   Group& group = GetOrCreateGroup(request.group_id);
+  group.last_commit_ms = std::max(group.last_commit_ms, now_ms);
   for (size_t i = 0; i < entries.size(); ++i) {
     entries[i].value.record_offset = write->base + static_cast<int64_t>(i);
     CommittedOffset& slot = group.offsets[entries[i].key];
@@ -874,8 +875,10 @@ void GroupCoordinator::ExpireDeadlines() {
     }
     if (group->state == GroupState::kEmpty && group->members.empty() &&
         group->pending_members.empty()) {
-      if (group->offsets.empty() ||
-          wall_now - group->state_since_ms >= options_.offsets_retention_ms) {
+      // Retention counts from when the group became empty or last committed, whichever is
+      // later: a standalone consumer that keeps committing keeps its offsets.
+      const int64_t idle_since = std::max(group->state_since_ms, group->last_commit_ms);
+      if (group->offsets.empty() || wall_now - idle_since >= options_.offsets_retention_ms) {
         ExpireGroup(id);
       }
     }
@@ -936,6 +939,9 @@ Status GroupCoordinator::Load() {
     offset_count += entry.offsets.size();
     group.offsets = std::move(entry.offsets);
     group.state_since_ms = clock_.NowMs();
+    for (const auto& [key, committed] : group.offsets) {
+      group.last_commit_ms = std::max(group.last_commit_ms, committed.commit_timestamp_ms);
+    }
     if (!entry.metadata.has_value()) continue;
     const GroupMetadataValue& md = *entry.metadata;
     group.protocol_type = md.protocol_type;

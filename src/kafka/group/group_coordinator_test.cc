@@ -510,6 +510,15 @@ TEST_F(GroupCoordinatorTest, OffsetsOfAGroupEmptyPastTheRetentionAreDeleted) {
   EXPECT_EQ(Fetched("old", "orders", 0).committed_offset, Offset(-1));
 }
 
+TEST_F(GroupCoordinatorTest, CommittingKeepsAStandaloneGroupsOffsets) {
+  EXPECT_EQ(Commit("", -1, 5, "standalone"), ErrorCode::kNone);
+  for (int day = 0; day < 10; ++day) {
+    Advance(options_.offsets_retention_ms / 7);
+    EXPECT_EQ(Commit("", -1, 6 + day, "standalone"), ErrorCode::kNone);
+  }
+  EXPECT_EQ(Fetched("standalone", "orders", 0).committed_offset, Offset(15));
+}
+
 TEST_F(GroupCoordinatorTest, ListAndDescribe) {
   TwoMembers g = StableGroupOfTwo();
   auto listed = groups_->ListGroups();
