@@ -275,8 +275,12 @@ GroupCoordinator::ParkedJoin GroupCoordinator::JoinAsReplacement(Group& group,
                                                                  const JoinGroupRequest& request,
                                                                  const ClientInfo& client) {
   const std::string& instance_id = *request.group_instance_id;
-  const std::string old_id = group.static_members.at(instance_id);
+  const std::string old_id = group.static_members[instance_id];
   auto node = group.members.extract(old_id);
+  if (node.empty()) {  // not expected: the map and the members change together
+    group.static_members.erase(instance_id);
+    return JoinAsNewMember(group, request, client, NewMemberId(instance_id));
+  }
   GroupMember& old = node.mapped();
   const JoinGroupResponse fenced = JoinError(ErrorCode::kFencedInstanceId, old_id);
   if (old.pending_join) old.pending_join->Answer(fenced);
@@ -848,7 +852,10 @@ void GroupCoordinator::ExpireDeadlines() {
       }
     }
     for (const std::string& member_id : lapsed) {
-      const int32_t timeout = group->members.at(member_id).session_timeout_ms;
+      // Removing one member can complete a rebalance that drops others.
+      auto it = group->members.find(member_id);
+      if (it == group->members.end()) continue;
+      const int32_t timeout = it->second.session_timeout_ms;
       RemoveMember(*group, member_id,
                    "sent nothing for its session timeout (" + std::to_string(timeout) +
                        " ms) and is removed");
