@@ -10,6 +10,7 @@ namespace tarn::app {
 
 void AddServeCommand(CLI::App& root, int& exit_code);
 void AddTopicCommands(CLI::App& root, int& exit_code);
+void AddGroupCommands(CLI::App& root, int& exit_code);
 void AddProduceCommand(CLI::App& root, int& exit_code);
 void AddConsumeCommand(CLI::App& root, int& exit_code);
 

@@ -17,6 +17,7 @@
 #include "http/server.h"
 #include "http/standard_routes.h"
 #include "kafka/broker.h"
+#include "kafka/group/group_coordinator.h"
 #include "kafka/session.h"
 #include "net/asio.h"
 #include "net/frame_server.h"
@@ -54,6 +55,16 @@ void RaiseOpenFileLimit() {
   }
 }
 
+kafka::GroupCoordinatorOptions ToGroupOptions(const ServeConfig& config) {
+  kafka::GroupCoordinatorOptions o;
+  o.offsets_topic_partitions = config.offsets_topic_partitions;
+  o.initial_rebalance_delay_ms = config.group_initial_rebalance_delay_ms;
+  o.min_session_timeout_ms = config.group_min_session_timeout_ms;
+  o.max_session_timeout_ms = config.group_max_session_timeout_ms;
+  o.offsets_retention_ms = config.offsets_retention_ms;
+  return o;
+}
+
 Status Serve(const ServeConfig& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   RaiseOpenFileLimit();
@@ -64,12 +75,15 @@ Status Serve(const ServeConfig& config) {
   MetricsRegistry metrics;
 
   // The Kafka listener binds first so that a port of 0 can be advertised as the bound port.
+  // Connections are accepted only once io.run() starts, after the broker and the group
+  // coordinator (which reads every committed offset back) are open.
   std::unique_ptr<kafka::Broker> broker;
+  std::unique_ptr<kafka::GroupCoordinator> groups;
   net::FrameServerOptions frame_options;
   frame_options.max_frame_bytes = config.max_request_bytes;
   frame_options.idle_timeout = std::chrono::milliseconds(config.connections_max_idle_ms);
   net::FrameServer kafka_server(io, frame_options, [&](const net::ConnectionInfo& info) {
-    return kafka::MakeSession(*broker, info);
+    return kafka::MakeSession(*broker, *groups, info);
   });
   TARN_ASSIGN_OR_RETURN(uint16_t kafka_port, kafka_server.Listen(kafka_addr.first, kafka_addr.second));
   std::string advertised_host = kafka_addr.first;
@@ -83,6 +97,8 @@ Status Serve(const ServeConfig& config) {
 
   TARN_ASSIGN_OR_RETURN(broker, kafka::Broker::Open(io, ToBrokerOptions(config, advertised_host, advertised_port),
                                                     SystemClock(), &metrics));
+  TARN_ASSIGN_OR_RETURN(groups, kafka::GroupCoordinator::Open(io, *broker, ToGroupOptions(config),
+                                                              SystemClock()));
   metrics.AddCallbackGauge("tarn_kafka_connections", "Open Kafka client connections.",
                            [&kafka_server] { return static_cast<double>(kafka_server.open_connections()); });
 
@@ -106,6 +122,7 @@ Status Serve(const ServeConfig& config) {
     io.stop();
   });
   io.run();
+  groups->Stop();
   Status closed = broker->Close();
   if (closed.ok()) spdlog::info("shut down cleanly");
   return closed;

@@ -58,6 +58,14 @@ const Field kFields[] = {
      "Largest record batch a topic accepts"},
     {"group-initial-rebalance-delay-ms", &ServeConfig::group_initial_rebalance_delay_ms, "MS",
      "How long a new consumer group waits for more members before the first rebalance"},
+    {"group-min-session-timeout-ms", &ServeConfig::group_min_session_timeout_ms, "MS",
+     "Shortest session timeout a consumer group member may ask for"},
+    {"group-max-session-timeout-ms", &ServeConfig::group_max_session_timeout_ms, "MS",
+     "Longest session timeout a consumer group member may ask for"},
+    {"offsets-topic-partitions", &ServeConfig::offsets_topic_partitions, "N",
+     "Partitions of __consumer_offsets when it is created"},
+    {"offsets-retention-ms", &ServeConfig::offsets_retention_ms, "MS",
+     "Delete a consumer group's committed offsets once it has been empty this long"},
     {"log-level", &ServeConfig::log_level, "LEVEL",
      "trace, debug, info, warn, error, critical or off"},
 };
@@ -232,6 +240,13 @@ Status ValidateServeConfig(const ServeConfig& config) {
   TARN_TRY(CheckAtLeast<int32_t>("max-message-bytes", config.max_message_bytes, 1));
   TARN_TRY(CheckAtLeast<int32_t>("group-initial-rebalance-delay-ms",
                                  config.group_initial_rebalance_delay_ms, 0));
+  TARN_TRY(CheckAtLeast<int32_t>("group-min-session-timeout-ms",
+                                 config.group_min_session_timeout_ms, 1));
+  TARN_TRY(CheckAtLeast<int32_t>("group-max-session-timeout-ms",
+                                 config.group_max_session_timeout_ms,
+                                 config.group_min_session_timeout_ms));
+  TARN_TRY(CheckAtLeast<int32_t>("offsets-topic-partitions", config.offsets_topic_partitions, 1));
+  TARN_TRY(CheckAtLeast<int64_t>("offsets-retention-ms", config.offsets_retention_ms, 1));
   constexpr std::array<std::string_view, 7> kLevels = {"trace", "debug",    "info", "warn",
                                                        "error", "critical", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), config.log_level) == kLevels.end()) {

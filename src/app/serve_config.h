@@ -38,6 +38,10 @@ struct ServeConfig {
   int64_t log_cleaner_interval_ms = 15'000;
   int32_t max_message_bytes = 1048588;
   int32_t group_initial_rebalance_delay_ms = 3000;
+  int32_t group_min_session_timeout_ms = 6000;
+  int32_t group_max_session_timeout_ms = 1800000;
+  int32_t offsets_topic_partitions = 4;
+  int64_t offsets_retention_ms = int64_t{7} * 24 * 3600 * 1000;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 
   // advertised_kafka_addr, or kafka_addr when that is empty.

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   int exit_code = tarn::app::kExitOk;
   tarn::app::AddServeCommand(app, exit_code);
   tarn::app::AddTopicCommands(app, exit_code);
+  tarn::app::AddGroupCommands(app, exit_code);
   tarn::app::AddProduceCommand(app, exit_code);
   tarn::app::AddConsumeCommand(app, exit_code);
   app.footer("Run 'tarn <command> --help' for the flags of a command.");  // after: not inherited

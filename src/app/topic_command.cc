@@ -93,11 +93,21 @@ Status DeleteTopic(const ClientOptions& options, const std::string& name) {
   return CheckTopicResults(event.get());
 }
 
-Status ListTopics(const ClientOptions& options) {
-  TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(options));
+struct ListArgs {
+  ClientOptions client;
+  bool internal = false;
+};
+
+// Internal topics (names starting with '_', which Metadata reports as internal, such as
+// __consumer_offsets) are left out unless asked for.
+Status ListTopics(const ListArgs& args) {
+  TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(args.client));
   TARN_ASSIGN_OR_RETURN(MetadataPtr metadata, client.FetchMetadata());
   std::vector<std::string> names;
-  for (int i = 0; i < metadata->topic_cnt; ++i) names.emplace_back(metadata->topics[i].topic);
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    std::string name = metadata->topics[i].topic;
+    if (args.internal || !name.starts_with('_')) names.push_back(std::move(name));
+  }
   std::sort(names.begin(), names.end());
   for (const std::string& name : names) std::cout << name << "\n";
   return Status::Ok();
@@ -257,11 +267,13 @@ void AddTopicCommands(CLI::App& root, int& exit_code) {
     exit_code = ReportStatus(*create, CreateTopic(*create_args));
   });
 
-  auto list_client = std::make_shared<ClientOptions>();
+  auto list_args = std::make_shared<ListArgs>();
   CLI::App* list = topic->add_subcommand("list", "List topic names, one per line");
-  AddClientFlags(*list, *list_client);
-  list->callback([list, list_client, &exit_code] {
-    exit_code = ReportStatus(*list, ListTopics(*list_client));
+  list->add_flag("--internal", list_args->internal,
+                 "Include internal topics (names starting with '_', e.g. __consumer_offsets)");
+  AddClientFlags(*list, list_args->client);
+  list->callback([list, list_args, &exit_code] {
+    exit_code = ReportStatus(*list, ListTopics(*list_args));
   });
 
   struct NamedArgs {

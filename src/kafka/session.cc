@@ -24,7 +24,15 @@ constexpr std::array kRoutes = {
     Route{ApiKey::kFetch, &HandleFetch},
     Route{ApiKey::kListOffsets, &HandleListOffsets},
     Route{ApiKey::kMetadata, &HandleMetadata},
+    Route{ApiKey::kOffsetCommit, &HandleOffsetCommit},
+    Route{ApiKey::kOffsetFetch, &HandleOffsetFetch},
     Route{ApiKey::kFindCoordinator, &HandleFindCoordinator},
+    Route{ApiKey::kJoinGroup, &HandleJoinGroup},
+    Route{ApiKey::kHeartbeat, &HandleHeartbeat},
+    Route{ApiKey::kLeaveGroup, &HandleLeaveGroup},
+    Route{ApiKey::kSyncGroup, &HandleSyncGroup},
+    Route{ApiKey::kDescribeGroups, &HandleDescribeGroups},
+    Route{ApiKey::kListGroups, &HandleListGroups},
     Route{ApiKey::kApiVersions, &HandleApiVersions},
     Route{ApiKey::kCreateTopics, &HandleCreateTopics},
     Route{ApiKey::kDeleteTopics, &HandleDeleteTopics},
@@ -47,7 +55,8 @@ const Route* FindRoute(ApiKey key) {
 
 class Session : public net::FrameHandler {
  public:
-  Session(Broker& broker, net::ConnectionInfo info) : broker_(broker), info_(std::move(info)) {}
+  Session(Broker& broker, GroupCoordinator& groups, net::ConnectionInfo info)
+      : broker_(broker), groups_(groups), info_(std::move(info)) {}
 
   Awaitable<Result<std::optional<Bytes>>> Handle(Bytes frame) override {
     WireReader reader{MutableByteView(frame)};
@@ -64,7 +73,7 @@ class Session : public net::FrameHandler {
                                           std::to_string(header->api_version) +
                                           " is not supported"));
     }
-    RequestContext ctx{broker_, *header, reader};
+    RequestContext ctx{broker_, groups_, *header, reader, info_.peer};
     auto start = std::chrono::steady_clock::now();
     HandlerResult result = co_await route->handler(ctx);
     broker_.ObserveRequest(header->api_key, std::chrono::steady_clock::now() - start);
@@ -79,6 +88,7 @@ class Session : public net::FrameHandler {
 
  private:
   Broker& broker_;
+  GroupCoordinator& groups_;
   net::ConnectionInfo info_;
 };
 
@@ -92,8 +102,9 @@ int16_t AdvertisedMinVersion(ApiKey key) {
   return api ? api->min_version : 0;
 }
 
-std::unique_ptr<net::FrameHandler> MakeSession(Broker& broker, const net::ConnectionInfo& info) {
-  return std::make_unique<Session>(broker, info);
+std::unique_ptr<net::FrameHandler> MakeSession(Broker& broker, GroupCoordinator& groups,
+                                               const net::ConnectionInfo& info) {
+  return std::make_unique<Session>(broker, groups, info);
 }
 
 }  // namespace tarn::kafka

@@ -10,8 +10,10 @@
 namespace tarn::kafka {
 
 class Broker;
+class GroupCoordinator;
 
-// A session for one connection. The broker must outlive it.
-std::unique_ptr<net::FrameHandler> MakeSession(Broker& broker, const net::ConnectionInfo& info);
+// A session for one connection. The broker and the group coordinator must outlive it.
+std::unique_ptr<net::FrameHandler> MakeSession(Broker& broker, GroupCoordinator& groups,
+                                               const net::ConnectionInfo& info);
 
 }  // namespace tarn::kafka

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "kafka/broker.h"
+#include "kafka/group/group_coordinator.h"
 #include "kafka/messages/api_versions.h"
 #include "kafka/messages/metadata.h"
 #include "kafka/messages/produce.h"
@@ -30,15 +31,17 @@ class SessionTest : public ::testing::Test {
     BrokerOptions options;
     options.data_dir = dir_;
     broker_ = Broker::Open(io_, options, SystemClock(), nullptr).value();
+    groups_ = GroupCoordinator::Open(io_, *broker_, GroupCoordinatorOptions{}, SystemClock()).value();
     server_ = std::make_unique<net::FrameServer>(
         io_, net::FrameServerOptions{.max_frame_bytes = 1 << 20},
-        [this](const net::ConnectionInfo& info) { return MakeSession(*broker_, info); });
+        [this](const net::ConnectionInfo& info) { return MakeSession(*broker_, *groups_, info); });
     port_ = server_->Listen("127.0.0.1", 0).value();
     thread_ = std::thread([this] { io_.run(); });
   }
   void TearDown() override {
     asio::post(io_, [this] {
       server_->Stop();
+      groups_.reset();
       broker_.reset();
       io_.stop();
     });
@@ -92,6 +95,7 @@ class SessionTest : public ::testing::Test {
   IoContext io_;
   IoContext client_io_;
   std::unique_ptr<Broker> broker_;
+  std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<net::FrameServer> server_;
   uint16_t port_ = 0;
   std::thread thread_;

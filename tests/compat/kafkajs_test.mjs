@@ -1,8 +1,8 @@
 // kafkajs 2.2.4 against a running `tarn serve` (started by test_kafkajs.py, which passes
-// TARN_BOOTSTRAP). kafkajs has no consumer without a group, so this file checks what kafkajs
-// produces through its own admin client (offsets, offsets by timestamp, metadata) and writes
-// every record it sent, with the offset it was acknowledged at, to $TARN_KAFKAJS_OUT; the
-// Python side then reads the topics back with another client and compares record by record.
+// TARN_BOOTSTRAP). It checks what kafkajs produces through its own admin client (offsets,
+// offsets by timestamp, metadata) and its consumer groups, and writes every record it sent, with
+// the offset it was acknowledged at, to $TARN_KAFKAJS_OUT; the Python side then reads the topics
+// back with another client and compares record by record.
 //
 // Run: TARN_BOOTSTRAP=127.0.0.1:9092 TARN_KAFKAJS_OUT=/tmp/out.json node --test kafkajs_test.mjs
 import assert from 'node:assert/strict';
@@ -208,4 +208,81 @@ test('producing to an unknown topic creates it', { timeout: TIMEOUT_MS }, async 
   assert.ok((await admin.listTopics()).includes(topic));
   const offsets = await admin.fetchTopicOffsets(topic);
   assert.deepEqual(offsets.map(({ partition, high }) => [partition, high]), [[0, '1']]);
+});
+
+// Polls `condition` every 50 ms until it holds; fails naming `what` after `ms`.
+async function waitFor(condition, ms, what) {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    assert.ok(Date.now() < deadline, `timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('a consumer group shares partitions, commits and resumes at its commits',
+     { timeout: 90_000 }, async () => {
+  const topic = `kafkajs-group-${suffix}`;
+  const groupId = `kafkajs-group-${suffix}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
+  const producer = kafka.producer();
+  await producer.connect();
+  const batch = (from, to) => Array.from({ length: to - from }, (_, j) => ({
+    partition: (from + j) % 4, key: `k${from + j}`, value: `v${from + j}`,
+    timestamp: `${Date.now()}`,
+  }));
+  // Consumers of one group, each recording the keys it reads and its latest assignment.
+  const seen = [];
+  const assignments = new Map();
+  const startConsumer = async (name) => {
+    const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500,
+                                      maxWaitTimeInMs: 200 });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      assignments.set(name, e.payload.memberAssignment[topic] ?? []);
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        seen.push({ name, partition, offset: Number(message.offset), key: message.key.toString() });
+      },
+    });
+    return consumer;
+  };
+  try {
+    await sendAndRecord(producer, topic, batch(0, 40));
+    const members = [await startConsumer('a'), await startConsumer('b')];
+    await waitFor(() => {
+      const a = assignments.get('a') ?? [];
+      const b = assignments.get('b') ?? [];
+      return a.length > 0 && b.length > 0 && new Set([...a, ...b]).size === 4;
+    }, 30_000, 'two members sharing four partitions');
+    await waitFor(() => new Set(seen.map((s) => s.key)).size === 40, 30_000, '40 records read');
+    const described = await admin.describeGroups([groupId]);
+    assert.equal(described.groups[0].state, 'Stable');
+    assert.equal(described.groups[0].members.length, 2);
+    const listed = await admin.listGroups();
+    assert.ok(listed.groups.some((g) => g.groupId === groupId && g.protocolType === 'consumer'));
+    // Disconnecting commits what was read and leaves the group.
+    await Promise.all(members.map((m) => m.disconnect()));
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    assert.deepEqual(
+      committed.partitions.map(({ partition, offset }) => [partition, offset]).sort(),
+      [[0, '10'], [1, '10'], [2, '10'], [3, '10']],
+    );
+    assert.equal((await admin.describeGroups([groupId])).groups[0].state, 'Empty');
+
+    // A new member starts where the group left off.
+    await sendAndRecord(producer, topic, batch(40, 48));
+    seen.length = 0;
+    const again = await startConsumer('c');
+    await waitFor(() => seen.length >= 8, 30_000, 'the 8 new records');
+    await again.disconnect();
+    const firstRead = new Map();
+    for (const s of seen) {
+      if (!firstRead.has(s.partition)) firstRead.set(s.partition, s.offset);
+    }
+    assert.deepEqual([...firstRead.entries()].sort(), [[0, 10], [1, 10], [2, 10], [3, 10]]);
+  } finally {
+    await producer.disconnect();
+  }
 });

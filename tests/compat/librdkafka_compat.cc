@@ -2,9 +2,12 @@
 // Tarn's own services use. It creates a 3-partition topic through the Admin API, sends records
 // with an idempotent acks=all producer, checks every delivery report, reads everything back by
 // assign() from the beginning of each partition and checks keys, values, headers, timestamps and
-// offsets, then checks offsetsForTimes. Run by test_librdkafka.py, which starts the server.
+// offsets, then checks offsetsForTimes. With --cooperative-group it reads the records instead
+// with two members of one consumer group using the cooperative-sticky assignor. Run by
+// test_librdkafka.py, which starts the server.
 //
 //   librdkafka_compat --bootstrap 127.0.0.1:PORT [--records N] [--debug CONTEXTS]
+//                     [--cooperative-group]
 //
 // Exit status 0 when every check holds; otherwise the failures are printed and it exits 1.
 #include <librdkafka/rdkafka.h>
@@ -18,6 +21,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -402,12 +406,152 @@ void ConsumeAndCheck(const std::string& bootstrap, const std::string& debug,
   consumer->close();
 }
 
+// Cooperative-sticky rebalancing (KIP-429): the consumer owning a partition gives up only the
+// partitions that move, in a first rebalance, and the new owner gets them in a second one.
+class CooperativeRebalance : public RdKafka::RebalanceCb {
+ public:
+  explicit CooperativeRebalance(std::string name) : name_(std::move(name)) {}
+
+  void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
+                    std::vector<RdKafka::TopicPartition*>& partitions) override {
+    if (consumer->rebalance_protocol() != "COOPERATIVE") {
+      Fail(name_ + ": rebalance protocol is " + consumer->rebalance_protocol());
+    }
+    RdKafka::Error* error = nullptr;
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      error = consumer->incremental_assign(partitions);
+      for (auto* p : partitions) owned.insert(p->partition());
+      ever_owned = ever_owned || !owned.empty();
+    } else if (err == RdKafka::ERR__REVOKE_PARTITIONS) {
+      error = consumer->incremental_unassign(partitions);
+      for (auto* p : partitions) owned.erase(p->partition());
+      // Revoking everything it owns is what eager rebalancing does, not cooperative.
+      if (ever_owned && owned.empty() && !closing) emptied = true;
+    } else {
+      Fail(name_ + ": rebalance error " + RdKafka::err2str(err));
+    }
+    if (error != nullptr) {
+      Fail(name_ + ": incremental (un)assign: " + error->str());
+      delete error;
+    }
+  }
+
+  std::set<int32_t> owned;
+  bool ever_owned = false;
+  bool emptied = false;
+  bool closing = false;
+
+ private:
+  std::string name_;
+};
+
+// Two members of one cooperative-sticky group read the topic: the first alone, then the second
+// joins and takes partitions over without the first stopping. Every record is read, commits
+// follow reading, and the committed offsets end at the end of every partition.
+void CooperativeGroup(const std::string& bootstrap, const std::string& debug,
+                      const std::string& topic, const std::vector<Expected>& records) {
+  ErrorLogger events;
+  const std::string group = "librdkafka-cooperative-" + std::to_string(getpid());
+  std::vector<std::unique_ptr<CooperativeRebalance>> rebalances;
+  std::vector<std::unique_ptr<RdKafka::KafkaConsumer>> consumers;
+  auto start = [&](const std::string& name) {
+    auto conf = MakeConf(bootstrap, debug, &events);
+    std::string errstr;
+    conf->set("group.id", group, errstr);
+    conf->set("partition.assignment.strategy", "cooperative-sticky", errstr);
+    conf->set("enable.auto.commit", "false", errstr);
+    conf->set("auto.offset.reset", "earliest", errstr);
+    conf->set("session.timeout.ms", "6000", errstr);
+    conf->set("heartbeat.interval.ms", "500", errstr);
+    rebalances.push_back(std::make_unique<CooperativeRebalance>(name));
+    conf->set("rebalance_cb", rebalances.back().get(), errstr);
+    std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+        RdKafka::KafkaConsumer::create(conf.get(), errstr));
+    if (!consumer) {
+      Fail("create consumer " + name + ": " + errstr);
+      return;
+    }
+    RdKafka::ErrorCode err = consumer->subscribe({topic});
+    if (err != RdKafka::ERR_NO_ERROR) Fail("subscribe " + name + ": " + RdKafka::err2str(err));
+    consumers.push_back(std::move(consumer));
+  };
+  std::set<std::string> read;
+  std::vector<int64_t> ends(kPartitions, 0);
+  for (const Expected& r : records) ++ends[r.partition];
+  // Reads what each consumer has, committing after each batch. True once `done` holds.
+  auto poll_until = [&](const auto& done) {
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (!done() && Clock::now() < deadline && failures == 0) {
+      for (auto& consumer : consumers) {
+        int got = 0;
+        for (int i = 0; i < 100; ++i) {
+          std::unique_ptr<RdKafka::Message> m(consumer->consume(i == 0 ? 50 : 0));
+          if (m->err() == RdKafka::ERR__TIMED_OUT) break;
+          if (m->err() != RdKafka::ERR_NO_ERROR) {
+            Fail("consume: " + m->errstr());
+            break;
+          }
+          read.insert(std::to_string(m->partition()) + "/" + std::to_string(m->offset()));
+          ++got;
+        }
+        if (got > 0) {
+          RdKafka::ErrorCode err = consumer->commitSync();
+          // A partition may have moved since: its new owner reads it from the last commit.
+          if (err != RdKafka::ERR_NO_ERROR) {
+            std::fprintf(stderr, "commit: %s\n", RdKafka::err2str(err).c_str());
+          }
+        }
+      }
+    }
+    return done();
+  };
+  start("first");
+  if (!poll_until([&] { return rebalances[0]->owned.size() == kPartitions && !read.empty(); })) {
+    Fail("the first member did not get all partitions and read within 60 s");
+    return;
+  }
+  start("second");
+  auto shared = [&] {
+    const auto& a = rebalances[0]->owned;
+    const auto& b = rebalances[1]->owned;
+    std::set<int32_t> all(a.begin(), a.end());
+    all.insert(b.begin(), b.end());
+    return !a.empty() && !b.empty() && all.size() == kPartitions &&
+           a.size() + b.size() == kPartitions && read.size() == records.size();
+  };
+  if (!poll_until(shared)) {
+    Fail("the two members did not share the partitions and read all " +
+         std::to_string(records.size()) + " records within 60 s (read " +
+         std::to_string(read.size()) + ", first owns " +
+         std::to_string(rebalances[0]->owned.size()) + ", second " +
+         std::to_string(rebalances[1]->owned.size()) + ")");
+  }
+  if (rebalances[0]->emptied) Fail("the first member lost every partition in a rebalance");
+  for (auto& consumer : consumers) consumer->commitSync();
+  std::vector<RdKafka::TopicPartition*> committed;
+  for (int32_t p = 0; p < kPartitions; ++p) {
+    committed.push_back(RdKafka::TopicPartition::create(topic, p));
+  }
+  RdKafka::ErrorCode err = consumers[0]->committed(committed, 10000);
+  if (err != RdKafka::ERR_NO_ERROR) Fail("committed: " + RdKafka::err2str(err));
+  for (int32_t p = 0; p < kPartitions && err == RdKafka::ERR_NO_ERROR; ++p) {
+    EXPECT_EQ(committed[p]->offset(), ends[p], "committed offset of partition " + std::to_string(p));
+  }
+  RdKafka::TopicPartition::destroy(committed);
+  for (size_t i = 0; i < consumers.size(); ++i) {
+    rebalances[i]->closing = true;
+    consumers[i]->close();
+  }
+  std::printf("cooperative group read %zu records\n", read.size());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string bootstrap;
   std::string debug;
   int count = 3000;
+  bool cooperative = false;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--bootstrap" && i + 1 < argc) {
@@ -416,8 +560,12 @@ int main(int argc, char** argv) {
       count = std::atoi(argv[++i]);
     } else if (arg == "--debug" && i + 1 < argc) {
       debug = argv[++i];
+    } else if (arg == "--cooperative-group") {
+      cooperative = true;
     } else {
-      std::fprintf(stderr, "usage: %s --bootstrap HOST:PORT [--records N] [--debug CONTEXTS]\n",
+      std::fprintf(stderr,
+                   "usage: %s --bootstrap HOST:PORT [--records N] [--debug CONTEXTS] "
+                   "[--cooperative-group]\n",
                    argv[0]);
       return 2;
     }
@@ -438,7 +586,11 @@ int main(int argc, char** argv) {
   for (int i = 0; i < count; ++i) records.push_back(MakeRecord(i, base_timestamp_ms));
 
   std::vector<int64_t> offsets = Produce(bootstrap, debug, topic, records);
-  if (failures == 0) ConsumeAndCheck(bootstrap, debug, topic, records, offsets);
+  if (failures == 0 && cooperative) {
+    CooperativeGroup(bootstrap, debug, topic, records);
+  } else if (failures == 0) {
+    ConsumeAndCheck(bootstrap, debug, topic, records, offsets);
+  }
   RdKafka::wait_destroyed(5000);
 
   if (failures > 0) {

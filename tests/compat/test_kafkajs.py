@@ -1,7 +1,7 @@
-"""kafkajs 2.2.4 against a real `tarn serve`: runs kafkajs_test.mjs with `node --test`, then
-reads back every record it acknowledged with confluent-kafka and compares key, value, headers,
-timestamp and offset (kafkajs's own consumer needs consumer groups, which the broker does not
-serve yet).
+"""kafkajs 2.2.4 against a real `tarn serve`: runs kafkajs_test.mjs with `node --test` (admin,
+producers, and a consumer group that shares partitions, commits and resumes at its commits),
+then reads back every record it acknowledged with confluent-kafka and compares key, value,
+headers, timestamp and offset.
 
 kafkajs is installed by `scripts/setup --test` (npm ci in tests/compat); without it this test
 fails.
@@ -25,6 +25,8 @@ def unhex(s):
 
 
 class KafkajsTest(ServerTestCase):
+    # A short initial rebalance delay, so that the group test's first rebalance does not wait.
+    SERVER_ARGS = ("--group-initial-rebalance-delay-ms", "300")
 
     def test_kafkajs(self):
         node = shutil.which("node")

@@ -1,6 +1,6 @@
 """kcat 1.7.1 (librdkafka 2.0.2) against a real `tarn serve`: keys, headers, every compression
 codec, metadata listing, offsets (absolute, relative to the end, by timestamp) and empty
-partitions. kcat's -C mode assigns partitions itself, so no consumer group is involved.
+partitions; and -G, kcat's balanced consumer in a consumer group, resuming at its commits.
 
 Run: /usr/bin/python3 tests/compat/test_kcat.py --tarn build/release/src/app/tarn
 """
@@ -23,6 +23,8 @@ CLIENT_CONF = ["-X", "message.timeout.ms=20000", "-X", "socket.timeout.ms=10000"
 
 
 class KcatTest(ServerTestCase):
+    # A short initial rebalance delay, so that -G's first rebalance does not wait 3 s.
+    SERVER_ARGS = ("--group-initial-rebalance-delay-ms", "300")
 
     # -- kcat wrappers -----------------------------------------------------------------------
 
@@ -185,6 +187,26 @@ class KcatTest(ServerTestCase):
         self.assertEqual(sorted(out.splitlines()), ["0/0=p0-a", "0/1=p0-b", "1/0=p1-a"])
         md = self.metadata("-t", topic)
         self.assertEqual(sorted(p["partition"] for p in md["topics"][0]["partitions"]), [0, 1, 2])
+
+    def test_balanced_consumer_commits_and_resumes(self):
+        # kcat -G joins a consumer group (subscribe, auto commit); the next run of the same group
+        # starts at the committed offsets.
+        topic = self.unique_topic("kcat-group")
+        group = f"{topic}-group"
+        create_topic(self.bootstrap, topic, partitions=3)
+        for p in range(3):
+            self.produce(topic, [f"p{p}-a", f"p{p}-b"], "-p", str(p))
+
+        def consume_group():
+            proc = run([KCAT, "-b", self.bootstrap, *CLIENT_CONF, "-G", group, "-X", "auto.offset.reset=earliest",
+                        "-e", "-f", r"%p/%o=%s\n", topic], TIMEOUT_S)
+            self.assertNotIn("ERROR", proc.stderr)
+            return sorted(proc.stdout.splitlines())
+
+        self.assertEqual(consume_group(),
+                         ["0/0=p0-a", "0/1=p0-b", "1/0=p1-a", "1/1=p1-b", "2/0=p2-a", "2/1=p2-b"])
+        self.produce(topic, ["p1-c"], "-p", "1")
+        self.assertEqual(consume_group(), ["1/2=p1-c"])
 
 
 def create_topic(bootstrap, topic, partitions):

@@ -15,10 +15,16 @@ from tarn_server import ServerTestCase, run  # noqa: E402
 
 
 class LibrdkafkaTest(ServerTestCase):
+    SERVER_ARGS = ("--group-initial-rebalance-delay-ms", "300")
 
     def test_idempotent_produce_then_assign_and_read_back(self):
-        args = [tarn_server.program("librdkafka_compat"), "--bootstrap", self.bootstrap,
-                "--records", "3000"]
+        self.run_program("--records", "3000")
+
+    def test_cooperative_sticky_group(self):
+        self.run_program("--records", "600", "--cooperative-group")
+
+    def run_program(self, *extra):
+        args = [tarn_server.program("librdkafka_compat"), "--bootstrap", self.bootstrap, *extra]
         if os.environ.get("LIBRDKAFKA_DEBUG"):
             args += ["--debug", os.environ["LIBRDKAFKA_DEBUG"]]
         proc = run(args, timeout_s=90, check=False)

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "base/bytes.h"
 #include "base/result.h"
@@ -17,11 +18,15 @@
 
 namespace tarn::kafka {
 
+class GroupCoordinator;
+
 // Lives in the session's coroutine frame for the duration of one request.
 struct RequestContext {
   Broker& broker;
+  GroupCoordinator& groups;
   const RequestHeader& header;
   WireReader& body;  // positioned after the header, over the request's own (mutable) frame
+  const std::string& peer;  // the client's address, "127.0.0.1:53211"
 };
 
 using HandlerResult = Result<std::optional<Bytes>>;
@@ -61,6 +66,14 @@ Awaitable<HandlerResult> HandleDeleteTopics(RequestContext& ctx);
 Awaitable<HandlerResult> HandleDescribeConfigs(RequestContext& ctx);
 Awaitable<HandlerResult> HandleInitProducerId(RequestContext& ctx);
 Awaitable<HandlerResult> HandleFindCoordinator(RequestContext& ctx);
+Awaitable<HandlerResult> HandleJoinGroup(RequestContext& ctx);
+Awaitable<HandlerResult> HandleSyncGroup(RequestContext& ctx);
+Awaitable<HandlerResult> HandleHeartbeat(RequestContext& ctx);
+Awaitable<HandlerResult> HandleLeaveGroup(RequestContext& ctx);
+Awaitable<HandlerResult> HandleOffsetCommit(RequestContext& ctx);
+Awaitable<HandlerResult> HandleOffsetFetch(RequestContext& ctx);
+Awaitable<HandlerResult> HandleListGroups(RequestContext& ctx);
+Awaitable<HandlerResult> HandleDescribeGroups(RequestContext& ctx);
 
 // The API keys the session has handlers for, in key order: what ApiVersions advertises.
 std::span<const ApiKey> ServedApis();

@@ -1,7 +1,9 @@
 // Produce (v3-7): validate each partition's batch, append it, then wait until every appended
 // batch is durable before answering (acks 1 and all are the same on one node). With acks=0
 // nothing is sent back; a refused batch then closes the connection, as Kafka does, since the
-// producer would otherwise never learn of it.
+// producer would otherwise never learn of it. Internal topics (__consumer_offsets) are refused
+// with INVALID_TOPIC_EXCEPTION, as Kafka refuses them.
+#include "kafka/group/offsets_topic.h"
 #include "kafka/handlers/handler.h"
 #include "kafka/messages/produce.h"
 #include "kafka/record_batch.h"
@@ -41,6 +43,9 @@ Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
       Partition* found = topic ? topic->FindPartition(data.index) : nullptr;
       if (!acks_valid) {
         out.error_code = ErrorCode::kInvalidRequiredAcks;
+      } else if (IsInternalTopic(topic_data.name)) {
+        out.error_code = ErrorCode::kInvalidTopicException;
+        if (first_refusal.empty()) first_refusal = topic_data.name + " is written by the broker only";
       } else if (!found) {
         out.error_code = ErrorCode::kUnknownTopicOrPartition;
       } else {
