@@ -162,7 +162,7 @@ Result<Bytes> RecordBatchBuilder::Build() const {
   StoreBigEndian<int16_t>(p + 51, h.producer_epoch);
   StoreBigEndian<int32_t>(p + 53, h.base_sequence);
   StoreBigEndian<int32_t>(p + 57, h.records_count);
-  std::memcpy(p + BatchHeader::kSize, section.data(), section.size());
+  if (!section.empty()) std::memcpy(p + BatchHeader::kSize, section.data(), section.size());
   StoreBigEndian<uint32_t>(p + BatchHeader::kCrcOffset,
                            Crc32c(ByteView(batch).subspan(BatchHeader::kCrcCoverageStart)));
   return batch;

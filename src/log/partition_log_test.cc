@@ -8,39 +8,19 @@
 #include <random>
 #include <thread>
 
+#include "log/log_test_batches.h"
 #include "log/log_test_util.h"
 #include "log/segment.h"
 
 namespace tarn::log {
 namespace {
 
+using testing::BaseOffsets;
 using testing::BatchSpec;
+using testing::Headers;
 using testing::MakeBatch;
 using testing::TempDir;
 namespace fs = std::filesystem;
-
-// The headers of concatenated batches, checking that each one is whole and has a good CRC.
-std::vector<BatchHeader> Headers(ByteView bytes) {
-  std::vector<BatchHeader> headers;
-  while (!bytes.empty()) {
-    auto h = BatchHeader::Parse(bytes);
-    EXPECT_TRUE(h.has_value()) << h.error().ToString();
-    if (!h || h->total_size() > bytes.size()) {
-      ADD_FAILURE() << "partial batch";
-      break;
-    }
-    EXPECT_TRUE(BatchHeader::Verify(bytes.first(h->total_size())).ok());
-    headers.push_back(*h);
-    bytes = bytes.subspan(h->total_size());
-  }
-  return headers;
-}
-
-std::vector<int64_t> BaseOffsets(ByteView bytes) {
-  std::vector<int64_t> offsets;
-  for (const auto& h : Headers(bytes)) offsets.push_back(h.base_offset);
-  return offsets;
-}
 
 Bytes ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

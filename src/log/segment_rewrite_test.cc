@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "log/batch_scanner.h"
+#include "log/log_test_batches.h"
 #include "log/log_test_util.h"
 #include "log/partition_log.h"
 #include "log/segment.h"
@@ -18,33 +19,14 @@
 namespace tarn::log {
 namespace {
 
+using testing::BaseOffsets;
 using testing::BatchSpec;
+using testing::Headers;
 using testing::MakeBatch;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
 constexpr int64_t kBaseTimestamp = 1'700'000'000'000;
-
-std::vector<BatchHeader> Headers(ByteView bytes) {
-  std::vector<BatchHeader> headers;
-  while (bytes.size() >= BatchHeader::kSize) {
-    auto h = BatchHeader::Parse(bytes);
-    if (!h || h->total_size() > bytes.size()) {
-      ADD_FAILURE() << "partial or bad batch";
-      break;
-    }
-    EXPECT_TRUE(BatchHeader::Verify(bytes.first(h->total_size())).ok());
-    headers.push_back(*h);
-    bytes = bytes.subspan(h->total_size());
-  }
-  return headers;
-}
-
-std::vector<int64_t> BaseOffsets(ByteView bytes) {
-  std::vector<int64_t> offsets;
-  for (const auto& h : Headers(bytes)) offsets.push_back(h.base_offset);
-  return offsets;
-}
 
 std::vector<std::string> FileNames(const fs::path& dir) {
   std::vector<std::string> names;

@@ -305,8 +305,18 @@ class ServerTestCase(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.server is not None:
-            cls.server.close()
+        if cls.server is None:
+            return
+        # A clean stop exits 0. Anything else (a sanitizer report at exit, a crash earlier) is
+        # a failure of this test class even when every test passed.
+        was_running = cls.server.running()
+        code = cls.server.stop()
+        log = cls.server.log_tail()
+        cls.server.close()
+        if not was_running:
+            raise AssertionError(f"the server was not running at the end of {cls.__name__}\n{log}")
+        if code not in (0, None):
+            raise AssertionError(f"the server exited with {code} at the end of {cls.__name__}\n{log}")
 
     @property
     def bootstrap(self):
