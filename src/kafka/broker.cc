@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "base/crc32c.h"
 #include "base/file_util.h"
 #include "kafka/error_code.h"
 #include "kafka/log_cleaner.h"
@@ -333,10 +332,10 @@ AppendOutcome Broker::Append(const std::shared_ptr<Topic>& topic_ptr, Partition&
   if (topic.settings.effective.message_timestamp_type == "LogAppendTime") {
     // The broker's clock replaces the producer's; the CRC covers both fields, so it is redone.
     out.log_append_time = clock_.NowMs();
-    StoreBigEndian<int16_t>(batch.data() + 21, static_cast<int16_t>(header.attributes | 0x08));
-    StoreBigEndian<int64_t>(batch.data() + 35, out.log_append_time);
-    StoreBigEndian<uint32_t>(batch.data() + log::BatchHeader::kCrcOffset,
-                             Crc32c(ByteView(batch).subspan(log::BatchHeader::kCrcCoverageStart)));
+    log::BatchHeader stamped = header;
+    stamped.attributes = static_cast<int16_t>(header.attributes | 0x08);
+    stamped.max_timestamp = out.log_append_time;
+    stamped.WriteTo(batch);
   }
   auto appended = partition.log->Append(batch);
   if (!appended.has_value()) {

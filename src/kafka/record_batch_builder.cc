@@ -6,7 +6,6 @@
 #include <string>
 
 #include "base/check.h"
-#include "base/crc32c.h"
 #include "kafka/varint.h"
 #include "kafka/wire.h"
 #include "log/batch_header.h"
@@ -147,24 +146,10 @@ Result<Bytes> RecordBatchBuilder::Build() const {
     return Error(Status::ResourceExhausted("record batch of " + std::to_string(total) +
                                            " bytes exceeds the int32 batchLength"));
   }
-  // Field offsets: Kafka's DefaultRecordBatch, as log::BatchHeader::Parse reads them.
   Bytes batch(total);
-  uint8_t* p = batch.data();
-  StoreBigEndian<int64_t>(p, h.base_offset);
-  StoreBigEndian<int32_t>(p + 8, static_cast<int32_t>(total - BatchHeader::kLengthFieldEnd));
-  StoreBigEndian<int32_t>(p + 12, h.partition_leader_epoch);
-  p[16] = static_cast<uint8_t>(h.magic);
-  StoreBigEndian<int16_t>(p + 21, h.attributes);
-  StoreBigEndian<int32_t>(p + 23, h.last_offset_delta);
-  StoreBigEndian<int64_t>(p + 27, h.base_timestamp);
-  StoreBigEndian<int64_t>(p + 35, h.max_timestamp);
-  StoreBigEndian<int64_t>(p + 43, h.producer_id);
-  StoreBigEndian<int16_t>(p + 51, h.producer_epoch);
-  StoreBigEndian<int32_t>(p + 53, h.base_sequence);
-  StoreBigEndian<int32_t>(p + 57, h.records_count);
-  if (!section.empty()) std::memcpy(p + BatchHeader::kSize, section.data(), section.size());
-  StoreBigEndian<uint32_t>(p + BatchHeader::kCrcOffset,
-                           Crc32c(ByteView(batch).subspan(BatchHeader::kCrcCoverageStart)));
+  if (!section.empty()) std::memcpy(batch.data() + BatchHeader::kSize, section.data(), section.size());
+  h.batch_length = static_cast<int32_t>(total - BatchHeader::kLengthFieldEnd);
+  h.WriteTo(batch);
   return batch;
 }
 

@@ -51,6 +51,23 @@ Status BatchHeader::Verify(ByteView batch) {
   return Status::Ok();
 }
 
+void BatchHeader::WriteTo(MutableByteView batch) const {
+  uint8_t* p = batch.data();
+  StoreBigEndian<int64_t>(p, base_offset);
+  StoreBigEndian<int32_t>(p + 8, batch_length);
+  StoreBigEndian<int32_t>(p + 12, partition_leader_epoch);
+  p[16] = static_cast<uint8_t>(magic);
+  StoreBigEndian<int16_t>(p + 21, attributes);
+  StoreBigEndian<int32_t>(p + 23, last_offset_delta);
+  StoreBigEndian<int64_t>(p + 27, base_timestamp);
+  StoreBigEndian<int64_t>(p + 35, max_timestamp);
+  StoreBigEndian<int64_t>(p + 43, producer_id);
+  StoreBigEndian<int16_t>(p + 51, producer_epoch);
+  StoreBigEndian<int32_t>(p + 53, base_sequence);
+  StoreBigEndian<int32_t>(p + 57, records_count);
+  StoreBigEndian<uint32_t>(p + kCrcOffset, Crc32c(ByteView(batch).subspan(kCrcCoverageStart)));
+}
+
 void BatchHeader::AssignOffset(MutableByteView batch, Offset base_offset, int32_t leader_epoch) {
   StoreBigEndian<int64_t>(batch.data(), base_offset.value());
   StoreBigEndian<int32_t>(batch.data() + 12, leader_epoch);

@@ -39,6 +39,11 @@ struct BatchHeader {
   // Checks that `batch` (exactly one whole batch) has this header's length and CRC.
   static Status Verify(ByteView batch);
 
+  // Writes every field of this header into the first kSize bytes of `batch`, then the CRC of
+  // everything from kCrcCoverageStart to the end of `batch` (so the records must be in place,
+  // and `crc` is ignored). The one encoder of the header: Parse is its inverse.
+  void WriteTo(MutableByteView batch) const;
+
   // Writes base offset and partition leader epoch into a batch in place (both outside the CRC).
   static void AssignOffset(MutableByteView batch, Offset base_offset, int32_t leader_epoch = 0);
 

@@ -9,7 +9,6 @@
 #include <string>
 
 #include "base/bytes.h"
-#include "base/crc32c.h"
 #include "log/batch_header.h"
 
 namespace tarn::log::testing {
@@ -29,24 +28,19 @@ struct BatchSpec {
 // opaque bytes: the log never looks inside them.
 inline Bytes MakeBatch(const BatchSpec& spec = {}) {
   Bytes b(BatchHeader::kSize + spec.payload_bytes);
-  uint8_t* p = b.data();
-  StoreBigEndian<int64_t>(p, 0);
-  StoreBigEndian<int32_t>(p + 8, static_cast<int32_t>(b.size() - BatchHeader::kLengthFieldEnd));
-  StoreBigEndian<int32_t>(p + 12, 0);
-  p[16] = static_cast<uint8_t>(BatchHeader::kMagic);
-  StoreBigEndian<int16_t>(p + 21, 0);
-  StoreBigEndian<int32_t>(p + 23, spec.records - 1);
-  StoreBigEndian<int64_t>(p + 27, spec.base_timestamp);
-  StoreBigEndian<int64_t>(p + 35, spec.max_timestamp);
-  StoreBigEndian<int64_t>(p + 43, spec.producer_id);
-  StoreBigEndian<int16_t>(p + 51, spec.producer_epoch);
-  StoreBigEndian<int32_t>(p + 53, spec.base_sequence);
-  StoreBigEndian<int32_t>(p + 57, spec.records);
   for (size_t i = 0; i < spec.payload_bytes; ++i) {
-    p[BatchHeader::kSize + i] = static_cast<uint8_t>(spec.fill + i);
+    b[BatchHeader::kSize + i] = static_cast<uint8_t>(spec.fill + i);
   }
-  StoreBigEndian<uint32_t>(p + BatchHeader::kCrcOffset,
-                           Crc32c(ByteView(b).subspan(BatchHeader::kCrcCoverageStart)));
+  BatchHeader h;
+  h.batch_length = static_cast<int32_t>(b.size() - BatchHeader::kLengthFieldEnd);
+  h.last_offset_delta = spec.records - 1;
+  h.base_timestamp = spec.base_timestamp;
+  h.max_timestamp = spec.max_timestamp;
+  h.producer_id = spec.producer_id;
+  h.producer_epoch = spec.producer_epoch;
+  h.base_sequence = spec.base_sequence;
+  h.records_count = spec.records;
+  h.WriteTo(b);
   return b;
 }
 
