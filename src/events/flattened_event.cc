@@ -9,7 +9,7 @@ FlattenedEvent::FlattenedEvent(const nlohmann::json& event) {
 
 const std::vector<const nlohmann::json*>* FlattenedEvent::Find(std::string_view path) const {
   const auto it = by_path_.find(path);
-  return it == by_path_.end() ? nullptr : &fields_[it->second].values;
+  return it == by_path_.end() ? nullptr : &it->second->values;
 }
 
 void FlattenedEvent::Visit(const nlohmann::json& node, std::string& path, int depth) {
@@ -29,9 +29,13 @@ void FlattenedEvent::Visit(const nlohmann::json& node, std::string& path, int de
     return;
   }
   if (node.is_binary() || node.is_discarded()) return;
-  auto [it, inserted] = by_path_.try_emplace(path, fields_.size());
-  if (inserted) fields_.push_back(Field{.path = path, .values = {}});
-  fields_[it->second].values.push_back(&node);
+  const auto it = by_path_.find(path);
+  if (it != by_path_.end()) {
+    it->second->values.push_back(&node);
+    return;
+  }
+  Field& field = fields_.emplace_back(Field{.path = path, .values = {&node}});
+  by_path_.emplace(field.path, &field);
 }
 
 }  // namespace tarn::events

@@ -5,6 +5,7 @@
 // key "a.b" and the nested key a -> b name the same path, as in EventBridge.
 #pragma once
 
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,18 +31,13 @@ class FlattenedEvent {
 
   // The leaves at `path`, or null when the event has none there.
   const std::vector<const nlohmann::json*>* Find(std::string_view path) const;
-  const std::vector<Field>& fields() const { return fields_; }
+  const std::deque<Field>& fields() const { return fields_; }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
   void Visit(const nlohmann::json& node, std::string& path, int depth);
 
-  std::vector<Field> fields_;
-  std::unordered_map<std::string, size_t, Hash, std::equal_to<>> by_path_;
+  std::deque<Field> fields_;  // a deque, so the paths by_path_ views never move
+  std::unordered_map<std::string_view, Field*> by_path_;
 };
 
 }  // namespace tarn::events

@@ -1,7 +1,6 @@
 #include "events/pattern_index.h"
 
 #include <algorithm>
-#include <unordered_set>
 
 #include "base/check.h"
 
@@ -15,16 +14,16 @@ bool IndexedClause(const FieldTest& field) {
 }
 
 template <typename Map>
-void Insert(Map& map, const std::string& key, uint32_t clause, bool remove) {
+void Insert(Map& map, const std::string& key, uint32_t branch, bool remove) {
   if (!remove) {
-    map[key].push_back(clause);
+    map[key].push_back(branch);
     return;
   }
   const auto it = map.find(key);
   TARN_CHECK(it != map.end());
-  auto& clauses = it->second;
-  clauses.erase(std::find(clauses.begin(), clauses.end(), clause));
-  if (clauses.empty()) map.erase(it);
+  auto& branches = it->second;
+  branches.erase(std::find(branches.begin(), branches.end(), branch));
+  if (branches.empty()) map.erase(it);
 }
 
 }  // namespace
@@ -51,10 +50,48 @@ uint32_t PatternIndex::Allocate(std::vector<T>& slots, std::vector<uint32_t>& fr
   return static_cast<uint32_t>(slots.size() - 1);
 }
 
-void PatternIndex::IndexClause(const FieldTest& field, uint32_t clause, bool remove) {
+size_t PatternIndex::AnchorCost(const FieldTest& field) const {
+  const auto tables_it = paths_.find(field.path);
+  const PathTables* tables = tables_it == paths_.end() ? nullptr : &tables_it->second;
+  const auto bucket = [](const BranchMap& map, std::string_view key) -> size_t {
+    const auto it = map.find(key);
+    return it == map.end() ? 0 : it->second.size();
+  };
+  // Per alternative: the branches already behind the same value, plus a weight for how broad
+  // the test is (an exact value is narrower than a prefix; exists is satisfied by any value).
+  size_t cost = 0;
+  for (const ValueTest& test : field.alternatives) {
+    size_t behind = 0;
+    size_t breadth = 0;
+    if (tables != nullptr) {
+      switch (test.kind) {
+        case ValueTestKind::kExact:
+          behind = test.text[0] == 's' ? bucket(tables->strings, std::string_view(test.text).substr(1))
+                                       : bucket(tables->others, test.text);
+          break;
+        case ValueTestKind::kEqualsIgnoreCase: behind = bucket(tables->lowered, test.text); break;
+        case ValueTestKind::kPrefix: behind = bucket(tables->prefixes.by_text, test.text); break;
+        case ValueTestKind::kPrefixIgnoreCase: behind = bucket(tables->prefixes_lowered.by_text, test.text); break;
+        case ValueTestKind::kSuffix: behind = bucket(tables->suffixes.by_text, test.text); break;
+        case ValueTestKind::kSuffixIgnoreCase: behind = bucket(tables->suffixes_lowered.by_text, test.text); break;
+        default: behind = tables->exists.size(); break;
+      }
+    }
+    switch (test.kind) {
+      case ValueTestKind::kExact: breadth = 0; break;
+      case ValueTestKind::kEqualsIgnoreCase: breadth = 1; break;
+      case ValueTestKind::kExists: breadth = 1000; break;
+      default: breadth = 4 + (test.text.size() < 3 ? 16 : 0); break;  // short affixes match a lot
+    }
+    cost += behind * 4 + breadth;
+  }
+  return cost;
+}
+
+void PatternIndex::IndexAnchor(const FieldTest& field, uint32_t branch, bool remove) {
   PathTables& tables = paths_[field.path];
   const auto affix = [&](AffixTable& table, const std::string& text) {
-    Insert(table.by_text, text, clause, remove);
+    Insert(table.by_text, text, branch, remove);
     uint32_t& count = table.lengths[text.size()];
     count += remove ? -1 : 1;
     if (count == 0) table.lengths.erase(text.size());
@@ -64,13 +101,13 @@ void PatternIndex::IndexClause(const FieldTest& field, uint32_t clause, bool rem
       case ValueTestKind::kExact:
         // The key's first byte names the type; strings are stored by their text alone.
         if (test.text[0] == 's') {
-          Insert(tables.strings, test.text.substr(1), clause, remove);
+          Insert(tables.strings, test.text.substr(1), branch, remove);
         } else {
-          Insert(tables.others, test.text, clause, remove);
+          Insert(tables.others, test.text, branch, remove);
         }
         break;
       case ValueTestKind::kEqualsIgnoreCase:
-        Insert(tables.lowered, test.text, clause, remove);
+        Insert(tables.lowered, test.text, branch, remove);
         break;
       case ValueTestKind::kPrefix: affix(tables.prefixes, test.text); break;
       case ValueTestKind::kPrefixIgnoreCase: affix(tables.prefixes_lowered, test.text); break;
@@ -78,13 +115,13 @@ void PatternIndex::IndexClause(const FieldTest& field, uint32_t clause, bool rem
       case ValueTestKind::kSuffixIgnoreCase: affix(tables.suffixes_lowered, test.text); break;
       case ValueTestKind::kExists:
         if (remove) {
-          tables.exists.erase(std::find(tables.exists.begin(), tables.exists.end(), clause));
+          tables.exists.erase(std::find(tables.exists.begin(), tables.exists.end(), branch));
         } else {
-          tables.exists.push_back(clause);
+          tables.exists.push_back(branch);
         }
         break;
       default:
-        TARN_CHECK_MSG(false, "a clause with an unindexable test reached the tables");
+        TARN_CHECK_MSG(false, "an anchor with an unindexable test reached the tables");
     }
   }
   if (remove && tables.Empty()) paths_.erase(field.path);
@@ -101,20 +138,26 @@ Status PatternIndex::Add(std::string rule_id, Pattern pattern) {
   for (const PatternBranch& branch : rule->pattern->branches()) {
     const uint32_t branch_id = Allocate(branches_, free_branches_);
     Branch& entry = branches_[branch_id];
-    entry = Branch{.rule = slot, .indexed_clauses = 0, .evaluated = {}, .live = true};
-    rule->branches.push_back(branch_id);
+    entry = Branch{};
+    entry.rule = slot;
+    size_t best_cost = 0;
     for (const FieldTest& field : branch.fields) {
-      if (!IndexedClause(field)) {
-        entry.evaluated.push_back(&field);
-        continue;
+      if (!IndexedClause(field)) continue;
+      const size_t cost = AnchorCost(field);
+      if (entry.anchor == nullptr || cost < best_cost) {
+        entry.anchor = &field;
+        best_cost = cost;
       }
-      const uint32_t clause = Allocate(clause_branch_, free_clauses_);
-      clause_branch_[clause] = branch_id;
-      rule->clauses.push_back(clause);
-      ++entry.indexed_clauses;
-      IndexClause(field, clause, /*remove=*/false);
     }
-    if (entry.indexed_clauses == 0) unindexed_branches_.push_back(branch_id);
+    for (const FieldTest& field : branch.fields) {
+      if (&field != entry.anchor) entry.evaluated.push_back(&field);
+    }
+    if (entry.anchor != nullptr) {
+      IndexAnchor(*entry.anchor, branch_id, /*remove=*/false);
+    } else {
+      unindexed_branches_.push_back(branch_id);
+    }
+    rule->branches.push_back(branch_id);
   }
   rules_by_slot_[slot] = std::move(rule);
   rules_.emplace(std::move(rule_id), slot);
@@ -127,23 +170,16 @@ Status PatternIndex::Remove(std::string_view rule_id) {
     return Status::NotFound("rule \"" + std::string(rule_id) + "\" is not in the pattern index");
   }
   const uint32_t slot = it->second;
-  std::unique_ptr<Rule> rule = std::move(rules_by_slot_[slot]);
-  // Walk the pattern in the order Add did, so clause ids line up with their fields.
-  size_t next_clause = 0;
-  size_t next_branch = 0;
-  for (const PatternBranch& branch : rule->pattern->branches()) {
-    const uint32_t branch_id = rule->branches[next_branch++];
-    for (const FieldTest& field : branch.fields) {
-      if (!IndexedClause(field)) continue;
-      const uint32_t clause = rule->clauses[next_clause++];
-      IndexClause(field, clause, /*remove=*/true);
-      free_clauses_.push_back(clause);
-    }
-    if (branches_[branch_id].indexed_clauses == 0) {
+  const std::unique_ptr<Rule> rule = std::move(rules_by_slot_[slot]);
+  for (const uint32_t branch_id : rule->branches) {
+    Branch& branch = branches_[branch_id];
+    if (branch.anchor != nullptr) {
+      IndexAnchor(*branch.anchor, branch_id, /*remove=*/true);
+    } else {
       unindexed_branches_.erase(
           std::find(unindexed_branches_.begin(), unindexed_branches_.end(), branch_id));
     }
-    branches_[branch_id] = Branch{};
+    branch = Branch{};
     free_branches_.push_back(branch_id);
   }
   free_rules_.push_back(slot);
@@ -156,14 +192,11 @@ std::vector<std::string> PatternIndex::Match(const nlohmann::json& event) const 
 }
 
 std::vector<std::string> PatternIndex::Match(const FlattenedEvent& event) const {
-  std::unordered_set<uint32_t> satisfied;            // clause ids, each counted once
-  std::unordered_map<uint32_t, uint32_t> per_branch;  // branch id -> satisfied clauses
-  const auto hit = [&](const std::vector<uint32_t>& clauses) {
-    for (const uint32_t clause : clauses) {
-      if (satisfied.insert(clause).second) ++per_branch[clause_branch_[clause]];
-    }
+  std::vector<uint32_t> candidates;  // branch ids whose anchor is satisfied, maybe repeated
+  const auto hit = [&](const std::vector<uint32_t>& branches) {
+    candidates.insert(candidates.end(), branches.begin(), branches.end());
   };
-  const auto probe = [&](const ClauseMap& map, std::string_view key) {
+  const auto probe = [&](const BranchMap& map, std::string_view key) {
     const auto it = map.find(key);
     if (it != map.end()) hit(it->second);
   };
@@ -197,18 +230,18 @@ std::vector<std::string> PatternIndex::Match(const FlattenedEvent& event) const 
       }
     }
   }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
-  std::vector<uint32_t> matched;
-  const auto evaluate = [&](const Branch& branch) {
+  std::vector<uint32_t> matched;  // rule slots
+  const auto evaluate = [&](uint32_t branch_id) {
+    const Branch& branch = branches_[branch_id];
     const bool all = std::all_of(branch.evaluated.begin(), branch.evaluated.end(),
                                  [&event](const FieldTest* field) { return field->Matches(event); });
     if (all) matched.push_back(branch.rule);
   };
-  for (const auto& [branch_id, count] : per_branch) {
-    const Branch& branch = branches_[branch_id];
-    if (count == branch.indexed_clauses) evaluate(branch);
-  }
-  for (const uint32_t branch_id : unindexed_branches_) evaluate(branches_[branch_id]);
+  for (const uint32_t branch_id : candidates) evaluate(branch_id);
+  for (const uint32_t branch_id : unindexed_branches_) evaluate(branch_id);
 
   std::sort(matched.begin(), matched.end());
   matched.erase(std::unique(matched.begin(), matched.end()), matched.end());

@@ -4,13 +4,14 @@
 // rule by rule.
 //
 // How it works (README.md has more): each pattern is split into branches (its $or multiplied
-// out), each branch into field clauses. A clause whose alternatives are all indexable goes into
-// per-path tables: a hash map from exact value to the clauses it satisfies, maps keyed by prefix
-// or suffix probed only at the lengths some rule uses, and the same lowered for
-// equals-ignore-case. Matching flattens the event once, looks each leaf up in its path's tables
-// and counts satisfied clauses per branch. A branch whose indexed clauses are all satisfied is a
-// candidate, and only then are its other clauses (numeric, wildcard, anything-but, cidr,
-// exists: false) evaluated. Branches with no indexable clause are evaluated for every event.
+// out), each branch into field clauses. Of the clauses whose alternatives are all indexable
+// (exact, prefix, suffix, equals-ignore-case, exists: true), the one with the fewest rules
+// already behind the same values becomes the branch's anchor and goes into per-path tables: a
+// hash map from exact value to branches, maps keyed by prefix or suffix probed only at the
+// lengths some rule uses, and the same lowered for equals-ignore-case. Matching flattens the
+// event once and looks each leaf up in its path's tables; a branch whose anchor is hit is a
+// candidate, and only then are its other clauses evaluated. Branches with no indexable clause
+// (only numeric, wildcard, anything-but, cidr or exists: false) are evaluated for every event.
 #pragma once
 
 #include <cstdint>
@@ -54,20 +55,20 @@ class PatternIndex {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using ClauseMap = std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>>;
+  using BranchMap = std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>>;
 
-  // Prefixes (or suffixes) of one path: the clauses per text, and how many texts have each
+  // Prefixes (or suffixes) of one path: the branches per text, and how many texts have each
   // length, so a lookup probes only lengths in use.
   struct AffixTable {
-    ClauseMap by_text;
+    BranchMap by_text;
     std::map<size_t, uint32_t> lengths;
   };
 
-  // The indexed clauses of one event path.
+  // The anchors on one event path, as branch ids.
   struct PathTables {
-    ClauseMap strings;  // exact string values
-    ClauseMap others;   // exact numbers, booleans, null, by ExactKey
-    ClauseMap lowered;  // equals-ignore-case
+    BranchMap strings;  // exact string values
+    BranchMap others;   // exact numbers, booleans, null, by ExactKey
+    BranchMap lowered;  // equals-ignore-case
     AffixTable prefixes, prefixes_lowered, suffixes, suffixes_lowered;
     std::vector<uint32_t> exists;  // exists: true
     bool NeedsLowered() const {
@@ -77,30 +78,29 @@ class PatternIndex {
   };
 
   struct Branch {
-    uint32_t rule = 0;                          // slot in rules_by_slot_
-    uint32_t indexed_clauses = 0;               // satisfied through the tables
-    std::vector<const FieldTest*> evaluated;    // tested directly on candidates
-    bool live = false;
+    uint32_t rule = 0;                        // slot in rules_by_slot_
+    const FieldTest* anchor = nullptr;        // in the tables; null when nothing is indexable
+    std::vector<const FieldTest*> evaluated;  // every other clause, tested on candidates
   };
 
   struct Rule {
     std::string id;
     std::unique_ptr<Pattern> pattern;  // owned here so FieldTest pointers stay valid
     std::vector<uint32_t> branches;
-    std::vector<uint32_t> clauses;
   };
 
-  // Adds (or, with remove set, removes) the table entries of one indexed clause.
-  void IndexClause(const FieldTest& field, uint32_t clause, bool remove);
+  // Adds (or, with remove set, removes) the table entries of a branch's anchor clause.
+  void IndexAnchor(const FieldTest& field, uint32_t branch, bool remove);
+  // How many branches the tables already hold behind the values of `field`, weighted by how
+  // often the kind of test is satisfied: the anchor is the clause with the lowest cost.
+  size_t AnchorCost(const FieldTest& field) const;
   template <typename T>
   static uint32_t Allocate(std::vector<T>& slots, std::vector<uint32_t>& free);
 
   std::unordered_map<std::string, PathTables, StringHash, std::equal_to<>> paths_;
   std::vector<Branch> branches_;
   std::vector<uint32_t> free_branches_;
-  std::vector<uint32_t> clause_branch_;  // clause id -> branch id
-  std::vector<uint32_t> free_clauses_;
-  std::vector<uint32_t> unindexed_branches_;  // branches with no indexed clause
+  std::vector<uint32_t> unindexed_branches_;  // branches without an anchor
   std::vector<std::unique_ptr<Rule>> rules_by_slot_;
   std::vector<uint32_t> free_rules_;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> rules_;
