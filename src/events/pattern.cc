@@ -13,8 +13,8 @@ using Json = nlohmann::json;
 
 // The operator names; an object using one of them inside "$or" makes "$or" an ordinary field.
 constexpr std::array<std::string_view, 8> kOperators = {
-    "prefix", "suffix", "equals-ignore-case", "wildcard", "anything-but", "numeric", "cidr",
-    "exists"};
+    "prefix", "suffix", "equals-ignore-case", "wildcard", "anything-but", "numeric",
+    "cidr",   "exists"};
 
 bool IsOperator(std::string_view key) {
   return std::find(kOperators.begin(), kOperators.end(), key) != kOperators.end();
@@ -22,12 +22,18 @@ bool IsOperator(std::string_view key) {
 
 std::string_view TypeName(const Json& value) {
   switch (value.type()) {
-    case Json::value_t::object: return "an object";
-    case Json::value_t::array: return "an array";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::null: return "null";
-    default: return "a number";
+    case Json::value_t::object:
+      return "an object";
+    case Json::value_t::array:
+      return "an array";
+    case Json::value_t::string:
+      return "a string";
+    case Json::value_t::boolean:
+      return "a boolean";
+    case Json::value_t::null:
+      return "null";
+    default:
+      return "a number";
   }
 }
 
@@ -84,7 +90,8 @@ class Parser {
     if (depth > Pattern::kMaxDepth) {
       return Fail(where, "nesting deeper than " + std::to_string(Pattern::kMaxDepth) + " levels");
     }
-    if (object.empty()) return Fail(where, "empty object; a pattern object must name at least one field");
+    if (object.empty())
+      return Fail(where, "empty object; a pattern object must name at least one field");
     Node node;
     for (const auto& [key, value] : object.items()) {
       const std::string path = Join(field_path, key);
@@ -106,8 +113,10 @@ class Parser {
         TARN_ASSIGN_OR_RETURN(FieldTest field, ParseValues(value, path, at));
         node.fields.push_back(std::move(field));
       } else {
-        return Fail(at, "a field's value must be an array of alternatives or an object of nested "
-                        "fields, not " + std::string(TypeName(value)));
+        return Fail(at,
+                    "a field's value must be an array of alternatives or an object of nested "
+                    "fields, not " +
+                        std::string(TypeName(value)));
       }
     }
     return node;
@@ -158,34 +167,45 @@ class Parser {
 
   Result<ValueTest> ParseOperator(const Json& object, const std::string& where) {
     if (object.size() != 1) {
-      return Fail(where, object.empty() ? "empty object; expected one operator such as {\"prefix\": \"a\"}"
-                                        : "an operator object takes exactly one operator, found " +
-                                              std::to_string(object.size()));
+      return Fail(where, object.empty()
+                             ? "empty object; expected one operator such as {\"prefix\": \"a\"}"
+                             : "an operator object takes exactly one operator, found " +
+                                   std::to_string(object.size()));
     }
     const std::string& name = object.begin().key();
     const Json& operand = object.begin().value();
     const std::string at = Join(where, name);
-    if (name == "prefix") return ParseAffix(operand, at, ValueTestKind::kPrefix, ValueTestKind::kPrefixIgnoreCase);
-    if (name == "suffix") return ParseAffix(operand, at, ValueTestKind::kSuffix, ValueTestKind::kSuffixIgnoreCase);
+    if (name == "prefix")
+      return ParseAffix(operand, at, ValueTestKind::kPrefix, ValueTestKind::kPrefixIgnoreCase);
+    if (name == "suffix")
+      return ParseAffix(operand, at, ValueTestKind::kSuffix, ValueTestKind::kSuffixIgnoreCase);
     if (name == "equals-ignore-case") {
-      if (!operand.is_string()) return Fail(at, "equals-ignore-case expects a string, not " + std::string(TypeName(operand)));
+      if (!operand.is_string())
+        return Fail(at,
+                    "equals-ignore-case expects a string, not " + std::string(TypeName(operand)));
       return Make(ValueTestKind::kEqualsIgnoreCase, LowerAscii(operand.get<std::string>()));
     }
     if (name == "wildcard") {
-      if (!operand.is_string()) return Fail(at, "wildcard expects a string, not " + std::string(TypeName(operand)));
+      if (!operand.is_string())
+        return Fail(at, "wildcard expects a string, not " + std::string(TypeName(operand)));
       TARN_ASSIGN_OR_RETURN(Wildcard wildcard, ParseWildcard(operand, at));
       return WithWildcard(std::move(wildcard));
     }
     if (name == "anything-but") return ParseAnythingBut(operand, at);
     if (name == "numeric") return ParseNumeric(operand, at);
     if (name == "cidr") {
-      if (!operand.is_string()) return Fail(at, "cidr expects a string such as \"10.0.0.0/24\", not " + std::string(TypeName(operand)));
+      if (!operand.is_string())
+        return Fail(at, "cidr expects a string such as \"10.0.0.0/24\", not " +
+                            std::string(TypeName(operand)));
       const auto block = CidrBlock::Parse(operand.get<std::string>());
-      if (!block) return Fail(at, "\"" + operand.get<std::string>() + "\" is not an IPv4 or IPv6 network such as \"10.0.0.0/24\"");
+      if (!block)
+        return Fail(at, "\"" + operand.get<std::string>() +
+                            "\" is not an IPv4 or IPv6 network such as \"10.0.0.0/24\"");
       return WithCidr(*block);
     }
     if (name == "exists") {
-      if (!operand.is_boolean()) return Fail(at, "exists expects true or false, not " + std::string(TypeName(operand)));
+      if (!operand.is_boolean())
+        return Fail(at, "exists expects true or false, not " + std::string(TypeName(operand)));
       return Exists(operand.get<bool>());
     }
     return Fail(where, "unknown operator \"" + name + "\"");
@@ -198,7 +218,8 @@ class Parser {
     if (operand.is_object() && operand.size() == 1 && operand.contains("equals-ignore-case")) {
       const Json& text = operand["equals-ignore-case"];
       if (!text.is_string()) {
-        return Fail(Join(where, "equals-ignore-case"), "expects a string, not " + std::string(TypeName(text)));
+        return Fail(Join(where, "equals-ignore-case"),
+                    "expects a string, not " + std::string(TypeName(text)));
       }
       return Make(ignoring_case, LowerAscii(text.get<std::string>()));
     }
@@ -209,7 +230,8 @@ class Parser {
   Result<Wildcard> ParseWildcard(const Json& operand, const std::string& where) {
     std::string error;
     auto wildcard = Wildcard::Parse(operand.get<std::string>(), &error);
-    if (!wildcard) return Fail(where, "invalid wildcard \"" + operand.get<std::string>() + "\": " + error);
+    if (!wildcard)
+      return Fail(where, "invalid wildcard \"" + operand.get<std::string>() + "\": " + error);
     return std::move(*wildcard);
   }
 
@@ -226,7 +248,8 @@ class Parser {
       for (size_t i = 0; i < operand.size(); ++i) {
         const Json& value = operand[i];
         if (!value.is_string() && !value.is_number()) {
-          return Fail(Index(where, i), "anything-but lists take strings or numbers, not " + std::string(TypeName(value)));
+          return Fail(Index(where, i), "anything-but lists take strings or numbers, not " +
+                                           std::string(TypeName(value)));
         }
         if (value.is_string() != strings) {
           return Fail(Index(where, i), "anything-but lists must be all strings or all numbers");
@@ -236,20 +259,28 @@ class Parser {
       return test;
     }
     if (operand.is_object()) {
-      if (operand.size() != 1) return Fail(where, "anything-but takes one operator, found " + std::to_string(operand.size()));
+      if (operand.size() != 1)
+        return Fail(where,
+                    "anything-but takes one operator, found " + std::to_string(operand.size()));
       const std::string& name = operand.begin().key();
       const Json& inner = operand.begin().value();
       const std::string at = Join(where, name);
       if (name == "prefix" || name == "suffix") {
-        if (!inner.is_string()) return Fail(at, "expects a string, not " + std::string(TypeName(inner)));
-        if (inner.get_ref<const std::string&>().empty()) return Fail(at, "expects a non-empty string");
-        return Make(name == "prefix" ? ValueTestKind::kAnythingButPrefix : ValueTestKind::kAnythingButSuffix, inner.get<std::string>());
+        if (!inner.is_string())
+          return Fail(at, "expects a string, not " + std::string(TypeName(inner)));
+        if (inner.get_ref<const std::string&>().empty())
+          return Fail(at, "expects a non-empty string");
+        return Make(name == "prefix" ? ValueTestKind::kAnythingButPrefix
+                                     : ValueTestKind::kAnythingButSuffix,
+                    inner.get<std::string>());
       }
       if (name == "equals-ignore-case" || name == "wildcard") {
         const bool wildcard = name == "wildcard";
-        ValueTest test = Make(wildcard ? ValueTestKind::kAnythingButWildcard : ValueTestKind::kAnythingButIgnoreCase);
+        ValueTest test = Make(wildcard ? ValueTestKind::kAnythingButWildcard
+                                       : ValueTestKind::kAnythingButIgnoreCase);
         const auto add = [&](const Json& value, const std::string& value_at) -> Status {
-          if (!value.is_string()) return FailStatus(value_at, "expects a string, not " + std::string(TypeName(value)));
+          if (!value.is_string())
+            return FailStatus(value_at, "expects a string, not " + std::string(TypeName(value)));
           if (!wildcard) {
             test.texts.push_back(LowerAscii(value.get<std::string>()));
             return Status::Ok();
@@ -266,16 +297,21 @@ class Parser {
         }
         return test;
       }
-      return Fail(at, "anything-but supports prefix, suffix, equals-ignore-case and wildcard, not \"" + name + "\"");
+      return Fail(at,
+                  "anything-but supports prefix, suffix, equals-ignore-case and wildcard, not \"" +
+                      name + "\"");
     }
-    return Fail(where, "anything-but expects a string, a number, a list of them or an operator object, not " +
-                           std::string(TypeName(operand)));
+    return Fail(
+        where,
+        "anything-but expects a string, a number, a list of them or an operator object, not " +
+            std::string(TypeName(operand)));
   }
 
   // ["=", v], [">"|">=", v], ["<"|"<=", v] or [">"|">=", low, "<"|"<=", high] with low < high.
   Result<ValueTest> ParseNumeric(const Json& operand, const std::string& where) {
     if (!operand.is_array() || operand.empty() || operand.size() % 2 != 0 || operand.size() > 4) {
-      return Fail(where, "numeric expects [operator, number] or [\">\"|\">=\", low, \"<\"|\"<=\", high]");
+      return Fail(where,
+                  "numeric expects [operator, number] or [\">\"|\">=\", low, \"<\"|\"<=\", high]");
     }
     ValueTest test = Make(ValueTestKind::kNumeric);
     bool has_lower = false;
@@ -283,19 +319,27 @@ class Parser {
     for (size_t i = 0; i < operand.size(); i += 2) {
       const Json& op_json = operand[i];
       const Json& value = operand[i + 1];
-      if (!op_json.is_string()) return Fail(Index(where, i), "expected an operator (=, <, <=, >, >=), not " + std::string(TypeName(op_json)));
+      if (!op_json.is_string())
+        return Fail(Index(where, i), "expected an operator (=, <, <=, >, >=), not " +
+                                         std::string(TypeName(op_json)));
       const std::string op = op_json.get<std::string>();
-      if (!value.is_number()) return Fail(Index(where, i + 1), "expected a number after \"" + op + "\", not " + std::string(TypeName(value)));
+      if (!value.is_number())
+        return Fail(Index(where, i + 1),
+                    "expected a number after \"" + op + "\", not " + std::string(TypeName(value)));
       const double number = value.get<double>();
       if (!std::isfinite(number) || std::fabs(number) > Pattern::kNumericLimit) {
         return Fail(Index(where, i + 1), "numbers must lie between -5e9 and 5e9");
       }
       if (op == "=") {
-        if (operand.size() != 2) return Fail(Index(where, i), "\"=\" cannot be combined with another operator");
-        test.range = NumericRange{.lower = number, .lower_inclusive = true, .upper = number, .upper_inclusive = true};
+        if (operand.size() != 2)
+          return Fail(Index(where, i), "\"=\" cannot be combined with another operator");
+        test.range = NumericRange{
+            .lower = number, .lower_inclusive = true, .upper = number, .upper_inclusive = true};
       } else if (op == ">" || op == ">=") {
         if (has_lower) return Fail(Index(where, i), "two lower bounds");
-        if (has_upper) return Fail(Index(where, i), "the lower bound (> or >=) must come before the upper bound");
+        if (has_upper)
+          return Fail(Index(where, i),
+                      "the lower bound (> or >=) must come before the upper bound");
         has_lower = true;
         test.range.lower = number;
         test.range.lower_inclusive = op == ">=";
@@ -305,7 +349,8 @@ class Parser {
         test.range.upper = number;
         test.range.upper_inclusive = op == "<=";
       } else {
-        return Fail(Index(where, i), "unknown numeric operator \"" + op + "\"; expected =, <, <=, > or >=");
+        return Fail(Index(where, i),
+                    "unknown numeric operator \"" + op + "\"; expected =, <, <=, > or >=");
       }
     }
     if (has_lower && has_upper && !(test.range.lower < test.range.upper)) {

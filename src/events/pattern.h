@@ -10,11 +10,10 @@
 // lists the semantics in full.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "events/flattened_event.h"

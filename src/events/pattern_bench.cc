@@ -29,15 +29,22 @@ nlohmann::json MixedRule(int i) {
     rule["tags"]["source"] = {"service-" + std::to_string(i % 1000)};
   }
   switch (i % 3) {
-    case 0: rule["order"]["status"] = {"placed", "status-" + std::to_string(i)}; break;
-    case 1: rule["order"]["customer"]["id"] = {{{"prefix", "customer-" + std::to_string(i % 50)}}}; break;
-    default: rule["order"]["total"] = {{{"numeric", {">", i % 200, "<=", i % 200 + 50}}}}; break;
+    case 0:
+      rule["order"]["status"] = {"placed", "status-" + std::to_string(i)};
+      break;
+    case 1:
+      rule["order"]["customer"]["id"] = {{{"prefix", "customer-" + std::to_string(i % 50)}}};
+      break;
+    default:
+      rule["order"]["total"] = {{{"numeric", {">", i % 200, "<=", i % 200 + 50}}}};
+      break;
   }
   return rule;
 }
 
 void BM_SinglePatternMatch(benchmark::State& state) {
-  const auto pattern = Pattern::Parse(R"({"type": ["order-placed"], "tags": {"region": [{"prefix": "eu-"}]},
+  const auto pattern =
+      Pattern::Parse(R"({"type": ["order-placed"], "tags": {"region": [{"prefix": "eu-"}]},
                                           "order": {"total": [{"numeric": [">", 100]}]}})");
   const nlohmann::json event = SampleEvent();
   for (auto _ : state) benchmark::DoNotOptimize(pattern->Matches(event));
@@ -46,7 +53,8 @@ BENCHMARK(BM_SinglePatternMatch);
 
 // The same, with the event flattened once outside the loop (what an index does per event).
 void BM_SinglePatternMatchFlattened(benchmark::State& state) {
-  const auto pattern = Pattern::Parse(R"({"type": ["order-placed"], "tags": {"region": [{"prefix": "eu-"}]},
+  const auto pattern =
+      Pattern::Parse(R"({"type": ["order-placed"], "tags": {"region": [{"prefix": "eu-"}]},
                                           "order": {"total": [{"numeric": [">", 100]}]}})");
   const nlohmann::json event = SampleEvent();
   const FlattenedEvent flat(event);
@@ -64,7 +72,8 @@ BENCHMARK(BM_Flatten);
 void BM_IndexMatch(benchmark::State& state) {
   PatternIndex index;
   for (int i = 0; i < state.range(0); ++i) {
-    if (!index.Add("rule-" + std::to_string(i), *Pattern::FromJson(MixedRule(i))).ok()) std::abort();
+    if (!index.Add("rule-" + std::to_string(i), *Pattern::FromJson(MixedRule(i))).ok())
+      std::abort();
   }
   const nlohmann::json event = SampleEvent();
   size_t matched = 0;

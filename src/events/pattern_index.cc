@@ -66,22 +66,43 @@ size_t PatternIndex::AnchorCost(const FieldTest& field) const {
     if (tables != nullptr) {
       switch (test.kind) {
         case ValueTestKind::kExact:
-          behind = test.text[0] == 's' ? bucket(tables->strings, std::string_view(test.text).substr(1))
-                                       : bucket(tables->others, test.text);
+          behind = test.text[0] == 's'
+                       ? bucket(tables->strings, std::string_view(test.text).substr(1))
+                       : bucket(tables->others, test.text);
           break;
-        case ValueTestKind::kEqualsIgnoreCase: behind = bucket(tables->lowered, test.text); break;
-        case ValueTestKind::kPrefix: behind = bucket(tables->prefixes.by_text, test.text); break;
-        case ValueTestKind::kPrefixIgnoreCase: behind = bucket(tables->prefixes_lowered.by_text, test.text); break;
-        case ValueTestKind::kSuffix: behind = bucket(tables->suffixes.by_text, test.text); break;
-        case ValueTestKind::kSuffixIgnoreCase: behind = bucket(tables->suffixes_lowered.by_text, test.text); break;
-        default: behind = tables->exists.size(); break;
+        case ValueTestKind::kEqualsIgnoreCase:
+          behind = bucket(tables->lowered, test.text);
+          break;
+        case ValueTestKind::kPrefix:
+          behind = bucket(tables->prefixes.by_text, test.text);
+          break;
+        case ValueTestKind::kPrefixIgnoreCase:
+          behind = bucket(tables->prefixes_lowered.by_text, test.text);
+          break;
+        case ValueTestKind::kSuffix:
+          behind = bucket(tables->suffixes.by_text, test.text);
+          break;
+        case ValueTestKind::kSuffixIgnoreCase:
+          behind = bucket(tables->suffixes_lowered.by_text, test.text);
+          break;
+        default:
+          behind = tables->exists.size();
+          break;
       }
     }
     switch (test.kind) {
-      case ValueTestKind::kExact: breadth = 0; break;
-      case ValueTestKind::kEqualsIgnoreCase: breadth = 1; break;
-      case ValueTestKind::kExists: breadth = 1000; break;
-      default: breadth = 4 + (test.text.size() < 3 ? 16 : 0); break;  // short affixes match a lot
+      case ValueTestKind::kExact:
+        breadth = 0;
+        break;
+      case ValueTestKind::kEqualsIgnoreCase:
+        breadth = 1;
+        break;
+      case ValueTestKind::kExists:
+        breadth = 1000;
+        break;
+      default:
+        breadth = 4 + (test.text.size() < 3 ? 16 : 0);
+        break;  // short affixes match a lot
     }
     cost += behind * 4 + breadth;
   }
@@ -109,10 +130,18 @@ void PatternIndex::IndexAnchor(const FieldTest& field, uint32_t branch, bool rem
       case ValueTestKind::kEqualsIgnoreCase:
         Insert(tables.lowered, test.text, branch, remove);
         break;
-      case ValueTestKind::kPrefix: affix(tables.prefixes, test.text); break;
-      case ValueTestKind::kPrefixIgnoreCase: affix(tables.prefixes_lowered, test.text); break;
-      case ValueTestKind::kSuffix: affix(tables.suffixes, test.text); break;
-      case ValueTestKind::kSuffixIgnoreCase: affix(tables.suffixes_lowered, test.text); break;
+      case ValueTestKind::kPrefix:
+        affix(tables.prefixes, test.text);
+        break;
+      case ValueTestKind::kPrefixIgnoreCase:
+        affix(tables.prefixes_lowered, test.text);
+        break;
+      case ValueTestKind::kSuffix:
+        affix(tables.suffixes, test.text);
+        break;
+      case ValueTestKind::kSuffixIgnoreCase:
+        affix(tables.suffixes_lowered, test.text);
+        break;
       case ValueTestKind::kExists:
         if (remove) {
           tables.exists.erase(std::find(tables.exists.begin(), tables.exists.end(), branch));
@@ -236,8 +265,9 @@ std::vector<std::string> PatternIndex::Match(const FlattenedEvent& event) const 
   std::vector<uint32_t> matched;  // rule slots
   const auto evaluate = [&](uint32_t branch_id) {
     const Branch& branch = branches_[branch_id];
-    const bool all = std::all_of(branch.evaluated.begin(), branch.evaluated.end(),
-                                 [&event](const FieldTest* field) { return field->Matches(event); });
+    const bool all =
+        std::all_of(branch.evaluated.begin(), branch.evaluated.end(),
+                    [&event](const FieldTest* field) { return field->Matches(event); });
     if (all) matched.push_back(branch.rule);
   };
   for (const uint32_t branch_id : candidates) evaluate(branch_id);

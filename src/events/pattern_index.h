@@ -17,12 +17,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "events/flattened_event.h"
@@ -55,7 +54,8 @@ class PatternIndex {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using BranchMap = std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>>;
+  using BranchMap =
+      std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>>;
 
   // Prefixes (or suffixes) of one path: the branches per text, and how many texts have each
   // length, so a lookup probes only lengths in use.
@@ -72,7 +72,8 @@ class PatternIndex {
     AffixTable prefixes, prefixes_lowered, suffixes, suffixes_lowered;
     std::vector<uint32_t> exists;  // exists: true
     bool NeedsLowered() const {
-      return !lowered.empty() || !prefixes_lowered.by_text.empty() || !suffixes_lowered.by_text.empty();
+      return !lowered.empty() || !prefixes_lowered.by_text.empty() ||
+             !suffixes_lowered.by_text.empty();
     }
     bool Empty() const;
   };

@@ -24,11 +24,14 @@ TEST(PatternIndexTest, ReturnsEveryMatchingRuleOnceSorted) {
   ASSERT_TRUE(index.Add("ec2", MustParse(R"({"source": ["aws.ec2"]})")).ok());
   ASSERT_TRUE(index.Add("any-aws", MustParse(R"({"source": [{"prefix": "aws."}]})")).ok());
   ASSERT_TRUE(index.Add("big", MustParse(R"({"detail": {"n": [{"numeric": [">", 100]}]}})")).ok());
-  ASSERT_TRUE(index.Add("both", MustParse(R"({"$or": [{"source": ["aws.ec2"]}, {"region": ["eu"]}]})")).ok());
+  ASSERT_TRUE(
+      index.Add("both", MustParse(R"({"$or": [{"source": ["aws.ec2"]}, {"region": ["eu"]}]})"))
+          .ok());
   EXPECT_EQ(index.size(), 4u);
   EXPECT_EQ(index.Match(nlohmann::json::parse(R"({"source": "aws.ec2", "region": "eu"})")),
             (Ids{"any-aws", "both", "ec2"}));
-  EXPECT_EQ(index.Match(nlohmann::json::parse(R"({"source": "x", "detail": {"n": 101}})")), Ids{"big"});
+  EXPECT_EQ(index.Match(nlohmann::json::parse(R"({"source": "x", "detail": {"n": 101}})")),
+            Ids{"big"});
   EXPECT_EQ(index.Match(nlohmann::json::parse(R"({"source": "x"})")), Ids{});
 }
 
@@ -103,10 +106,11 @@ class RandomPatterns {
   }
 
  private:
-  static constexpr const char* kPaths[] = {"source", "type", "detail.state", "detail.n",
-                                           "detail.ip", "detail.more.tag"};
-  static constexpr const char* kStrings[] = {"", "a", "ab", "abc", "ABC", "b", "ba", "x.png",
-                                             "X.PNG", "10.0.0.1", "10.1.2.3", "2001:db8::1", "*"};
+  static constexpr const char* kPaths[] = {"source",   "type",      "detail.state",
+                                           "detail.n", "detail.ip", "detail.more.tag"};
+  static constexpr const char* kStrings[] = {
+      "",      "a",     "ab",       "abc",      "ABC",         "b", "ba",
+      "x.png", "X.PNG", "10.0.0.1", "10.1.2.3", "2001:db8::1", "*"};
 
   bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
   int Uniform(int low, int high) { return std::uniform_int_distribution<int>(low, high)(rng_); }
@@ -133,12 +137,18 @@ class RandomPatterns {
 
   nlohmann::json Leaf() {
     switch (Uniform(0, 9)) {
-      case 0: return nullptr;
-      case 1: return Chance(0.5);
-      case 2: return Uniform(-3, 3);
-      case 3: return Uniform(-3, 3) + 0.5;
-      case 4: return static_cast<double>(Uniform(0, 3));  // whole floats equal to integers
-      default: return Pick(kStrings);
+      case 0:
+        return nullptr;
+      case 1:
+        return Chance(0.5);
+      case 2:
+        return Uniform(-3, 3);
+      case 3:
+        return Uniform(-3, 3) + 0.5;
+      case 4:
+        return static_cast<double>(Uniform(0, 3));  // whole floats equal to integers
+      default:
+        return Pick(kStrings);
     }
   }
 
@@ -155,24 +165,40 @@ class RandomPatterns {
       return nlohmann::json{{name, std::move(operand)}};
     };
     switch (Uniform(0, 16)) {
-      case 0: case 1: case 2: return Leaf();
-      case 3: return op("prefix", s.substr(0, Uniform(0, s.size())));
-      case 4: return op("prefix", {{"equals-ignore-case", s.substr(0, Uniform(0, s.size()))}});
-      case 5: return op("suffix", s.substr(Uniform(0, s.size())));
-      case 6: return op("suffix", {{"equals-ignore-case", s.substr(Uniform(0, s.size()))}});
-      case 7: return op("equals-ignore-case", s);
-      case 8: return op("wildcard", Pick(kWildcards));
-      case 9: return op("anything-but", Chance(0.5) ? nlohmann::json(s) : nlohmann::json(Uniform(-3, 3)));
-      case 10: return op("anything-but", {{Chance(0.5) ? "prefix" : "suffix", Chance(0.5) ? "a" : "b"}});
-      case 11: return op("anything-but", {{Chance(0.5) ? "equals-ignore-case" : "wildcard", Chance(0.5) ? "ab*" : "x.png"}});
+      case 0:
+      case 1:
+      case 2:
+        return Leaf();
+      case 3:
+        return op("prefix", s.substr(0, Uniform(0, s.size())));
+      case 4:
+        return op("prefix", {{"equals-ignore-case", s.substr(0, Uniform(0, s.size()))}});
+      case 5:
+        return op("suffix", s.substr(Uniform(0, s.size())));
+      case 6:
+        return op("suffix", {{"equals-ignore-case", s.substr(Uniform(0, s.size()))}});
+      case 7:
+        return op("equals-ignore-case", s);
+      case 8:
+        return op("wildcard", Pick(kWildcards));
+      case 9:
+        return op("anything-but", Chance(0.5) ? nlohmann::json(s) : nlohmann::json(Uniform(-3, 3)));
+      case 10:
+        return op("anything-but", {{Chance(0.5) ? "prefix" : "suffix", Chance(0.5) ? "a" : "b"}});
+      case 11:
+        return op("anything-but", {{Chance(0.5) ? "equals-ignore-case" : "wildcard",
+                                    Chance(0.5) ? "ab*" : "x.png"}});
       case 12: {
         const int low = Uniform(-3, 2);
         return Chance(0.5) ? op("numeric", {">=", low, "<", low + Uniform(1, 3)})
                            : op("numeric", {Chance(0.5) ? "<" : "=", low});
       }
-      case 13: return op("cidr", Chance(0.5) ? "10.0.0.0/16" : "2001:db8::/32");
-      case 14: return op("exists", false);
-      default: return op("exists", true);
+      case 13:
+        return op("cidr", Chance(0.5) ? "10.0.0.0/16" : "2001:db8::/32");
+      case 14:
+        return op("exists", false);
+      default:
+        return op("exists", true);
     }
   }
 

@@ -6,12 +6,11 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace tarn::events {
 
@@ -56,21 +55,21 @@ struct Wildcard {
 };
 
 enum class ValueTestKind : uint8_t {
-  kExact,                // text: ExactKey of the literal
-  kPrefix,               // text: the prefix
-  kPrefixIgnoreCase,     // text: the prefix, lowered
-  kSuffix,               // text: the suffix
-  kSuffixIgnoreCase,     // text: the suffix, lowered
-  kEqualsIgnoreCase,     // text: the value, lowered
-  kWildcard,             // wildcards[0]
-  kAnythingBut,          // texts: ExactKeys of the excluded values
-  kAnythingButPrefix,    // text: the excluded prefix
-  kAnythingButSuffix,    // text: the excluded suffix
+  kExact,                  // text: ExactKey of the literal
+  kPrefix,                 // text: the prefix
+  kPrefixIgnoreCase,       // text: the prefix, lowered
+  kSuffix,                 // text: the suffix
+  kSuffixIgnoreCase,       // text: the suffix, lowered
+  kEqualsIgnoreCase,       // text: the value, lowered
+  kWildcard,               // wildcards[0]
+  kAnythingBut,            // texts: ExactKeys of the excluded values
+  kAnythingButPrefix,      // text: the excluded prefix
+  kAnythingButSuffix,      // text: the excluded suffix
   kAnythingButIgnoreCase,  // texts: the excluded values, lowered
-  kAnythingButWildcard,  // wildcards: the excluded wildcards
-  kNumeric,              // range
-  kCidr,                 // cidr
-  kExists,               // exists: true or false; decided per field, not per leaf
+  kAnythingButWildcard,    // wildcards: the excluded wildcards
+  kNumeric,                // range
+  kCidr,                   // cidr
+  kExists,                 // exists: true or false; decided per field, not per leaf
 };
 
 // One alternative of a field: `"prefix"`, `{"numeric": [...]}`, `{"anything-but": ...}`, ...
