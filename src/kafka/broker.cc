@@ -384,10 +384,12 @@ void Broker::StartSyncRound() {
   }
   dirty_.clear();
   sync_in_flight_ = true;
-  sync_thread_->Submit(std::move(files), [this, alive = alive_, done = std::move(done)](Status s) mutable {
-    asio::post(io_, [this, alive, done = std::move(done), s]() {
+  const auto started = std::chrono::steady_clock::now();
+  sync_thread_->Submit(std::move(files), [this, alive = alive_, done = std::move(done), started](Status s) mutable {
+    asio::post(io_, [this, alive, done = std::move(done), s, started]() {
       if (!*alive) return;
       sync_in_flight_ = false;
+      metrics_.sync_round_seconds().Observe(std::chrono::steady_clock::now() - started);
       uint64_t syncs = sync_thread_->sync_count();
       metrics_.fsyncs().Increment(syncs - fsyncs_reported_);
       fsyncs_reported_ = syncs;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <random>
 
+#include "base/metrics.h"
 #include "kafka/error_code.h"
 #include "kafka/record_batch_builder.h"
 #include "net/asio.h"
@@ -28,7 +29,8 @@ class BrokerTest : public ::testing::Test {
   }
   void Reopen() {
     broker_.reset();
-    auto broker = Broker::Open(io_, options_, clock_, nullptr);
+    metrics_ = std::make_unique<MetricsRegistry>();  // metric names are registered once each
+    auto broker = Broker::Open(io_, options_, clock_, metrics_.get());
     ASSERT_TRUE(broker.has_value()) << broker.error().ToString();
     broker_ = std::move(*broker);
   }
@@ -60,8 +62,18 @@ class BrokerTest : public ::testing::Test {
   IoContext io_;
   ManualClock clock_;
   BrokerOptions options_;
+  std::unique_ptr<MetricsRegistry> metrics_;
   std::unique_ptr<Broker> broker_;
 };
+
+TEST_F(BrokerTest, EachGroupCommitIsCountedAndTimed) {
+  auto topic = broker_->CreateTopic("timed", 1, {}).value();
+  AppendDurably(topic, 0, Batch({"a"}));
+  AppendDurably(topic, 0, Batch({"b"}));
+  std::string text = metrics_->RenderPrometheus();
+  EXPECT_NE(text.find("tarn_log_sync_round_seconds_count 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("tarn_log_fsyncs_total "), std::string::npos);
+}
 
 TEST_F(BrokerTest, CreateAppendReadAndReopen) {
   auto topic = broker_->CreateTopic("orders", 2, {{"retention.ms", "-1"}});

@@ -25,7 +25,10 @@ KafkaMetrics::KafkaMetrics(MetricsRegistry* registry)
       request_seconds_(registry_.AddHistogramFamily(
           "tarn_kafka_request_seconds", "Kafka request handling time, per API.", {"api"})),
       fsyncs_(&registry_.AddCounter("tarn_log_fsyncs_total",
-                                    "fdatasync calls made to make appended data durable.")) {
+                                    "fdatasync calls made to make appended data durable.")),
+      sync_round_seconds_(&registry_.AddHistogram(
+          "tarn_log_sync_round_seconds",
+          "Time of one group commit: every file appended to since the last one, fdatasync'd.")) {
   cleaner_.passes = &registry_.AddCounter(
       "tarn_log_cleaner_passes_total", "Log compaction passes swapped into a partition's log.");
   cleaner_.abandoned = &registry_.AddCounter(

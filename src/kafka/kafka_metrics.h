@@ -39,6 +39,8 @@ class KafkaMetrics {
   void RemoveTopic(const std::string& topic);
   void ObserveRequest(ApiKey key, std::chrono::nanoseconds elapsed);
   Counter& fsyncs() { return *fsyncs_; }
+  // One group-commit round: from handing its files to the sync thread until they are synced.
+  Histogram& sync_round_seconds() { return *sync_round_seconds_; }
   CleanerMetrics cleaner() const { return cleaner_; }
 
  private:
@@ -51,6 +53,7 @@ class KafkaMetrics {
   HistogramFamily& request_seconds_;
   std::array<std::shared_ptr<Histogram>, 128> by_key_;  // indexed by API key
   Counter* fsyncs_;
+  Histogram* sync_round_seconds_;
   CleanerMetrics cleaner_;
 };
 
