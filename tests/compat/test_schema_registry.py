@@ -3,19 +3,23 @@ speak it (urllib only): registering JSON schemas and reading them back by subjec
 id; lookups; compatibility checks and their verbose reasons; global and subject config; soft
 and permanent deletes with Confluent's error codes; the records in the `_schemas` topic, read
 with confluent-kafka; and the registry's state surviving a clean restart and a SIGKILL.
+Then schema_registry_test.mjs drives it with the npm client @kafkajs/confluent-schema-registry
+(register, fetch, encode, decode; installed by `scripts/setup --test`), and the record it
+produces is read back here and checked byte for byte.
 
 Run: /usr/bin/python3 tests/compat/test_schema_registry.py --tarn build/release/src/app/tarn
 """
 
 import json
 import os
+import shutil
 import sys
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tarn_server  # noqa: E402
-from tarn_server import ServerTestCase  # noqa: E402
+from tarn_server import COMPAT_DIR, ServerTestCase, run  # noqa: E402
 from test_confluent_kafka import read_all  # noqa: E402
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -212,6 +216,36 @@ class SchemaRegistryTest(ServerTestCase):
         # Registering what exists keeps its id; a new schema gets the next one.
         self.assertEqual(self.register(a, ORDER_V2), id_a2)
         self.assertGreater(self.register(b, {"type": "object"}), id_b)
+
+    def test_confluent_schema_registry_npm_client(self):
+        node = shutil.which("node")
+        self.assertIsNotNone(node, "node is not installed: run scripts/setup --test")
+        package = os.path.join(COMPAT_DIR, "node_modules", "@kafkajs", "confluent-schema-registry",
+                               "package.json")
+        self.assertTrue(os.path.isfile(package),
+                        "@kafkajs/confluent-schema-registry is not installed in "
+                        "tests/compat/node_modules: run scripts/setup --test")
+        out_path = os.path.join(self.server.work_dir, "registry-produced.json")
+        env = dict(os.environ, TARN_REGISTRY_URL=f"http://127.0.0.1:{self.server.http_port}",
+                   TARN_BOOTSTRAP=self.bootstrap, TARN_REGISTRY_OUT=out_path,
+                   KAFKAJS_NO_PARTITIONER_WARNING="1")
+        proc = run([node, "--test", "--test-reporter=spec",
+                    os.path.join(COMPAT_DIR, "schema_registry_test.mjs")],
+                   timeout_s=90, env=env, check=False)
+        sys.stdout.write(proc.stdout)
+        sys.stderr.write(proc.stderr[-20000:])
+        self.assertEqual(proc.returncode, 0, "schema_registry_test.mjs failed (see above)")
+
+        with open(out_path) as f:
+            produced = json.load(f)
+        [record] = read_all(self.bootstrap, produced["topic"], [0])[0]
+        value = record.value()
+        self.assertEqual(value[0], 0, "magic byte")
+        self.assertEqual(int.from_bytes(value[1:5], "big"), produced["id"])
+        self.assertEqual(json.loads(value[5:]), produced["payload"])
+        # The id in the record resolves to the schema the payload was encoded with.
+        schema = self.ok("GET", f"/schemas/ids/{produced['id']}/schema")
+        self.assertEqual(sorted(schema["properties"]), ["amount", "id", "note"])
 
 
 if __name__ == "__main__":
