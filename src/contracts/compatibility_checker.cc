@@ -10,6 +10,7 @@
 #include <set>
 #include <utility>
 
+#include "contracts/schema_pattern.h"
 #include "contracts/schema_validator.h"
 
 namespace tarn::contracts {
@@ -602,10 +603,9 @@ class ReadabilityCheck {
     std::vector<Json> schemas;
     if (const Json* patterns = Find(schema, "patternProperties"); patterns && patterns->is_object()) {
       for (const auto& [pattern, subschema] : patterns->items()) {
+        Result<std::regex> regex = CompilePattern(pattern);
         try {
-          if (std::regex_search(name, std::regex(pattern, std::regex::ECMAScript))) {
-            schemas.push_back(subschema);
-          }
+          if (regex && std::regex_search(name, *regex)) schemas.push_back(subschema);
         } catch (const std::regex_error&) {
         }
       }

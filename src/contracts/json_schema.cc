@@ -1,5 +1,7 @@
 #include "contracts/json_schema.h"
 
+#include "contracts/schema_pattern.h"
+
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -7,6 +9,10 @@
 
 namespace tarn::contracts {
 namespace {
+
+// How deep subschemas may nest: deeper documents are hostile, and every walk over a schema
+// recurses once per level.
+constexpr int kMaxSchemaDepth = 64;
 
 constexpr std::array<std::string_view, 7> kTypeNames = {"null",   "boolean", "object", "array",
                                                         "number", "string",  "integer"};
@@ -122,9 +128,13 @@ class WellFormedCheck {
  public:
   explicit WellFormedCheck(const Json& root) : root_(root) {}
 
-  Status Check(const Json& schema, const std::string& path) {
+  Status Check(const Json& schema, const std::string& path, int depth = 0) {
     if (schema.is_boolean()) return Status::Ok();
     if (!schema.is_object()) return Fail(path, "a schema must be an object or a boolean");
+    if (depth > kMaxSchemaDepth) {
+      return Fail(path, "subschemas are nested more than " + std::to_string(kMaxSchemaDepth) +
+                            " deep");
+    }
     for (const auto& [key, value] : schema.items()) {
       std::string at = AppendPointer(path, key);
       if (key == "type") {
@@ -161,20 +171,20 @@ class WellFormedCheck {
         if (!IsNonNegativeInteger(value)) return Fail(at, key + " must be a non-negative integer");
       } else if (Contains(kSchemaKeywords, key)) {
         if (key == "items" && value.is_array()) {
-          TARN_TRY(CheckList(value, at));
+          TARN_TRY(CheckList(value, at, depth));
         } else {
-          TARN_TRY(Check(value, at));
+          TARN_TRY(Check(value, at, depth + 1));
         }
       } else if (Contains(kSchemaListKeywords, key)) {
         if (!value.is_array() || (key != "prefixItems" && value.empty())) {
           return Fail(at, key + " must be a non-empty array of schemas");
         }
-        TARN_TRY(CheckList(value, at));
+        TARN_TRY(CheckList(value, at, depth));
       } else if (Contains(kSchemaMapKeywords, key)) {
         if (!value.is_object()) return Fail(at, key + " must be an object");
         for (const auto& [name, subschema] : value.items()) {
           if (key == "patternProperties") TARN_TRY(CheckRegex(name, AppendPointer(at, name)));
-          TARN_TRY(Check(subschema, AppendPointer(at, name)));
+          TARN_TRY(Check(subschema, AppendPointer(at, name), depth + 1));
         }
       } else if (key == "dependencies" || key == "dependentRequired") {
         if (!value.is_object()) return Fail(at, key + " must be an object");
@@ -184,7 +194,7 @@ class WellFormedCheck {
               if (!item.is_string()) return Fail(AppendPointer(at, name), "must list strings");
             }
           } else if (key == "dependencies") {
-            TARN_TRY(Check(dependency, AppendPointer(at, name)));
+            TARN_TRY(Check(dependency, AppendPointer(at, name), depth + 1));
           } else {
             return Fail(AppendPointer(at, name), "must be an array of property names");
           }
@@ -216,18 +226,16 @@ class WellFormedCheck {
     return Status::Ok();
   }
 
-  Status CheckList(const Json& list, const std::string& at) {
-    for (size_t i = 0; i < list.size(); ++i) TARN_TRY(Check(list[i], at + "/" + std::to_string(i)));
+  Status CheckList(const Json& list, const std::string& at, int depth) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      TARN_TRY(Check(list[i], at + "/" + std::to_string(i), depth + 1));
+    }
     return Status::Ok();
   }
 
   static Status CheckRegex(const std::string& pattern, const std::string& at) {
-    try {
-      std::regex compiled(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      return Fail(at, "pattern '" + pattern + "' is not a supported regular expression: " +
-                          e.what());
-    }
+    Result<std::regex> compiled = CompilePattern(pattern);
+    if (!compiled) return Fail(at, compiled.error().message());
     return Status::Ok();
   }
 

@@ -1,5 +1,7 @@
 #include "contracts/schema_validator.h"
 
+#include "contracts/schema_pattern.h"
+
 #include <cmath>
 #include <fmt/format.h>
 
@@ -201,7 +203,10 @@ class ValidationRun {
     if (auto pattern = schema.find("pattern"); pattern != schema.end() && pattern->is_string()) {
       const std::string& source = pattern->get_ref<const std::string&>();
       try {
-        if (!std::regex_search(text, validator_.Regex(source))) {
+        const std::regex* regex = validator_.Regex(source);
+        if (regex == nullptr) {
+          Add(path, fmt::format("the pattern '{}' does not compile", source));
+        } else if (!std::regex_search(text, *regex)) {
           Add(path, fmt::format("{} does not match the pattern '{}'", Short(instance), source));
         }
       } catch (const std::regex_error& e) {
@@ -299,7 +304,8 @@ class ValidationRun {
         for (const auto& [pattern, subschema] : patterns->items()) {
           bool hit = false;
           try {
-            hit = std::regex_search(name, validator_.Regex(pattern));
+            const std::regex* regex = validator_.Regex(pattern);
+            hit = regex != nullptr && std::regex_search(name, *regex);
           } catch (const std::regex_error&) {
           }
           if (hit) {
@@ -404,12 +410,14 @@ bool SchemaValidator::Accepts(const Json& subschema, const Json& instance) const
   return run.valid();
 }
 
-const std::regex& SchemaValidator::Regex(const std::string& pattern) const {
+const std::regex* SchemaValidator::Regex(const std::string& pattern) const {
   auto it = regexes_.find(pattern);
   if (it == regexes_.end()) {
-    it = regexes_.emplace(pattern, std::regex(pattern, std::regex::ECMAScript)).first;
+    Result<std::regex> compiled = CompilePattern(pattern);
+    if (!compiled) return nullptr;
+    it = regexes_.emplace(pattern, std::move(*compiled)).first;
   }
-  return it->second;
+  return &it->second;
 }
 
 }  // namespace tarn::contracts

@@ -43,8 +43,9 @@ class SchemaValidator {
 
  private:
   friend class ValidationRun;
-  // The compiled form of `pattern` (which JsonSchema::FromJson has checked compiles).
-  const std::regex& Regex(const std::string& pattern) const;
+  // The compiled form of `pattern` (CompilePattern), or null when it does not compile, which
+  // JsonSchema::FromJson has ruled out for patterns in the schema.
+  const std::regex* Regex(const std::string& pattern) const;
 
   JsonSchema schema_;
   mutable std::map<std::string, std::regex> regexes_;

@@ -160,6 +160,31 @@ TEST(JsonSchemaTest, RefusesMalformedSchemas) {
   EXPECT_EQ(error(R"({"$defs": {"a~b/c": {}}, "$ref": "#/$defs/a~0b~1c"})"), "accepted");
 }
 
+TEST(SchemaValidatorTest, LongStringsDoNotExhaustTheStack) {
+  // libstdc++'s default regex executor recurses once per character of the input.
+  std::string text(1'000'000, 'a');
+  EXPECT_THAT(Validator(R"({"pattern": "^(a|b)*$"})").Validate(Json(text)), IsEmpty());
+  EXPECT_THAT(Validator(R"({"pattern": "^(a|b)*c$"})").Validate(Json(text)),
+              ElementsAre(Field(&Finding::message, HasSubstr("does not match"))));
+}
+
+TEST(JsonSchemaTest, RefusesHostileSchemas) {
+  auto error = [](const std::string& text) {
+    Result<JsonSchema> parsed = JsonSchema::Parse(text);
+    return parsed.has_value() ? std::string("accepted") : parsed.error().message();
+  };
+  EXPECT_THAT(error(R"({"pattern": "((a{100}){100}){100}"})"), HasSubstr("too complex"));
+  EXPECT_THAT(error(R"({"pattern": "(a)\\1"})"), HasSubstr("not a supported"));  // backreference
+  EXPECT_EQ(error(R"({"pattern": "^[a-z]{1,255}(\\.[a-z]{1,63}){0,127}$"})"), "accepted");
+  EXPECT_EQ(error(R"({"pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"})"),
+            "accepted");
+  std::string deep;
+  for (int i = 0; i < 100; ++i) deep += R"({"not": )";
+  deep += "{}";
+  for (int i = 0; i < 100; ++i) deep += "}";
+  EXPECT_THAT(error(deep), HasSubstr("nested more than 64 deep"));
+}
+
 TEST(JsonSchemaTest, CanonicalTextSortsKeysAndDropsWhitespace) {
   JsonSchema a = JsonSchema::Parse(R"({ "type": "object", "properties": {"b": {}, "a": {}} })").value();
   JsonSchema b = JsonSchema::Parse(R"({"properties":{"a":{},"b":{}},"type":"object"})").value();
