@@ -92,13 +92,11 @@ std::variant<SchemaRequest, Response> ParseSchemaRequest(const Request& request)
 }
 
 OrderedJson VersionJson(const SubjectVersion& version, const StoredSchema* schema) {
-  OrderedJson out = {{"subject", version.subject},
+  return OrderedJson{{"subject", version.subject},
                      {"version", version.version},
                      {"id", version.id},
                      {"schemaType", schema ? schema->schema_type : "JSON"},
                      {"schema", schema ? schema->schema : ""}};
-  if (version.deleted) out["deleted"] = true;
-  return out;
 }
 
 std::optional<int32_t> ParseId(const std::string& text) {

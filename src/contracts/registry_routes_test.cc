@@ -268,7 +268,8 @@ TEST_F(RegistryRoutesTest, SoftAndPermanentDeletes) {
   ExpectError(Call("DELETE", "/subjects/nope"), 404, 40401);
   EXPECT_EQ(Call("GET", "/subjects/s/versions").json, Json({2}));
   EXPECT_EQ(Call("GET", "/subjects/s/versions?deleted=true").json, Json({1, 2}));
-  EXPECT_EQ(Call("GET", "/subjects/s/versions/1?deleted=true").json["deleted"], true);
+  ExpectError(Call("GET", "/subjects/s/versions/1"), 404, 40402);
+  EXPECT_EQ(Call("GET", "/subjects/s/versions/1?deleted=true").json["id"], 1);
   EXPECT_EQ(Call("DELETE", "/subjects/s/versions/1?permanent=true").json, Json(1));
 
   EXPECT_EQ(Call("DELETE", "/subjects/s").json, Json({2}));
