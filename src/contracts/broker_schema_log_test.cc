@@ -38,7 +38,9 @@ class BrokerSchemaLogTest : public ::testing::Test {
   // Closes the broker as a clean shutdown would, or drops it without closing (a crash after
   // the acknowledged writes, which were fsync'd).
   void RestartBroker(bool clean) {
-    if (clean) ASSERT_TRUE(broker_->Close().ok());
+    if (clean) {
+      ASSERT_TRUE(broker_->Close().ok());
+    }
     broker_.reset();
     OpenBroker();
   }

@@ -95,7 +95,7 @@ Result<RegistryRecord> DecodeRecord(const SchemaLogRecord& record) {
     return out;
   }
   if (*keytype == "CONFIG") {
-    ConfigRecord out{.subject = subject};
+    ConfigRecord out{.subject = subject, .compatibility_level = std::nullopt};
     if (record.value) {
       std::optional<std::string> level = Get<std::string>(value, "compatibilityLevel");
       if (!level) return Error(Corrupt("a CONFIG value needs compatibilityLevel", record));

@@ -84,10 +84,10 @@ class RegistryRoutesTest : public ::testing::Test {
       ADD_FAILURE() << "no response to " << method << " " << target;
       return {};
     }
-    Reply reply{.status = raw->status, .content_type = raw->headers["Content-Type"],
-                .body = raw->body};
-    reply.json = Json::parse(raw->body, nullptr, false);
-    return reply;
+    return Reply{.status = raw->status,
+                 .content_type = raw->headers["Content-Type"],
+                 .body = raw->body,
+                 .json = Json::parse(raw->body, nullptr, false)};
   }
 
   Reply Register(const std::string& subject, const char* schema) {
@@ -98,7 +98,9 @@ class RegistryRoutesTest : public ::testing::Test {
     EXPECT_EQ(reply.status, status) << reply.body;
     EXPECT_EQ(reply.error_code(), error_code) << reply.body;
     EXPECT_EQ(reply.content_type, kRegistryContentType);
-    if (!text.empty()) EXPECT_THAT(reply.message(), HasSubstr(text));
+    if (!text.empty()) {
+      EXPECT_THAT(reply.message(), HasSubstr(text));
+    }
   }
 
   IoContext io_;
