@@ -14,6 +14,9 @@
 #include "app/serve_config.h"
 #include "app/version.h"
 #include "base/metrics.h"
+#include "contracts/broker_schema_log.h"
+#include "contracts/registry_routes.h"
+#include "contracts/schema_registry.h"
 #include "http/server.h"
 #include "http/standard_routes.h"
 #include "kafka/broker.h"
@@ -102,10 +105,15 @@ Status Serve(const ServeConfig& config) {
   metrics.AddCallbackGauge("tarn_kafka_connections", "Open Kafka client connections.",
                            [&kafka_server] { return static_cast<double>(kafka_server.open_connections()); });
 
+  // The schema registry replays its state from the _schemas topic and serves on the HTTP address.
+  TARN_ASSIGN_OR_RETURN(auto schema_log, contracts::BrokerSchemaLog::Open(*broker, SystemClock()));
+  TARN_ASSIGN_OR_RETURN(auto schema_registry, contracts::SchemaRegistry::Open(io, std::move(schema_log)));
+
   http::Server http_server(io, http::ServerOptions{});
   http::AddStandardRoutes(http_server, metrics, [&config] {
     return nlohmann::json{{"status", "ok"}, {"region", config.region}, {"version", std::string(kVersion)}};
   });
+  contracts::AddSchemaRegistryRoutes(http_server, *schema_registry);
   TARN_ASSIGN_OR_RETURN(uint16_t http_port, http_server.Listen(http_addr.first, http_addr.second));
 
   // Tests and scripts read these two lines to find ports chosen with port 0.

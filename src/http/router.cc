@@ -24,9 +24,9 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
 }
 
 // Runs the handler; an exception stops at this edge and becomes a 500.
-Response RunHandler(const Handler& handler, const Request& request) {
+Response HandlerFailed(const Request& request, std::exception_ptr error) {
   try {
-    return handler(request);
+    std::rethrow_exception(error);
   } catch (const std::exception& e) {
     spdlog::error("http: {} {} failed: {}", request.method, request.path, e.what());
   } catch (...) {
@@ -35,12 +35,30 @@ Response RunHandler(const Handler& handler, const Request& request) {
   return JsonError(500, "internal", "the request handler failed");
 }
 
+Response RunHandler(const Handler& handler, const Request& request) {
+  try {
+    return handler(request);
+  } catch (...) {
+    return HandlerFailed(request, std::current_exception());
+  }
+}
+
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
-  TARN_CHECK_MSG(pattern.starts_with('/'), pattern.c_str());
   TARN_CHECK(handler);
-  Route route{.method = std::move(method), .pattern = std::move(pattern)};
+  AddRoute(Route{.method = std::move(method), .pattern = std::move(pattern),
+                 .handler = std::move(handler)});
+}
+
+void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
+  TARN_CHECK(handler);
+  AddRoute(Route{.method = std::move(method), .pattern = std::move(pattern),
+                 .async_handler = std::move(handler)});
+}
+
+void Router::AddRoute(Route route) {
+  TARN_CHECK_MSG(route.pattern.starts_with('/'), route.pattern.c_str());
   for (std::string_view text : SplitPath(route.pattern)) {
     bool is_param = text.starts_with('{');
     if (is_param) {
@@ -56,7 +74,6 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
     TARN_CHECK_MSG(other.method != route.method || other.pattern != route.pattern,
                    route.pattern.c_str());
   }
-  route.handler = std::move(handler);
   routes_.push_back(std::move(route));
 }
 
@@ -69,7 +86,7 @@ bool Router::Matches(const Route& route, const std::vector<std::string_view>& se
   return true;
 }
 
-Response Router::Dispatch(Request& request) const {
+std::variant<const Router::Route*, Response> Router::Match(Request& request) const {
   const std::vector<std::string_view> segments = SplitPath(request.path);
   const Route* best = nullptr;
   std::vector<std::string_view> allowed;  // methods of routes whose pattern matches, for a 405
@@ -102,7 +119,34 @@ Response Router::Dispatch(Request& request) const {
     if (!value) return StatusResponse(value.error());
     request.params[best->segments[i].text] = std::move(*value);
   }
-  return RunHandler(best->handler, request);
+  return best;
+}
+
+Response Router::Dispatch(Request& request) const {
+  auto match = Match(request);
+  if (auto* response = std::get_if<Response>(&match)) return std::move(*response);
+  const Route& route = *std::get<const Route*>(match);
+  if (!route.handler) {
+    spdlog::error("http: {} {} has an awaitable handler but was dispatched synchronously",
+                  request.method, route.pattern);
+    return JsonError(500, "internal", "the request handler failed");
+  }
+  return RunHandler(route.handler, request);
+}
+
+Awaitable<Response> Router::DispatchAsync(Request request) const {
+  auto match = Match(request);
+  if (auto* response = std::get_if<Response>(&match)) co_return std::move(*response);
+  const Route& route = *std::get<const Route*>(match);
+  if (route.handler) co_return RunHandler(route.handler, request);
+  // The handler gets a copy: on an exception this frame still needs the method and path.
+  std::exception_ptr error;
+  try {
+    co_return co_await route.async_handler(request);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  co_return HandlerFailed(request, error);
 }
 
 }  // namespace tarn::http

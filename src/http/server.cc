@@ -100,13 +100,13 @@ Result<Request> ToRequest(BeastRequest&& in) {
   return out;
 }
 
-// Where a request meets its handler. Handlers are synchronous today; an awaitable handler kind
-// (long-poll) would be co_awaited from the connection loop in place of this call, and a
-// streaming one (server-sent events) would take over the stream there.
-Response Respond(const Router& router, BeastRequest&& beast_request) {
+// Where a request meets its handler, synchronous or awaitable (the connection waits for the
+// latter while others are served). A streaming kind (server-sent events) would take over the
+// stream here.
+awaitable<Response> Respond(const Router& router, BeastRequest beast_request) {
   Result<Request> request = ToRequest(std::move(beast_request));
-  if (!request) return StatusResponse(request.error());
-  return router.Dispatch(*request);
+  if (!request) co_return StatusResponse(request.error());
+  co_return co_await router.DispatchAsync(std::move(*request));
 }
 
 // Whether `text` can go into a header line without ending it early (response splitting).
@@ -234,7 +234,7 @@ awaitable<void> ServeConnection(std::shared_ptr<ServerState> state, tcp::socket 
     BeastRequest request = parser.release();
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
-    Response response = Respond(state->router, std::move(request));
+    Response response = co_await Respond(state->router, std::move(request));
     if (state->stopped) co_return;
     ec = co_await Write(stream, options, ToBeastResponse(std::move(response), version, keep_alive));
     if (ec) co_return;
@@ -270,6 +270,10 @@ Server::~Server() { Stop(); }
 
 void Server::Route(std::string method, std::string pattern, Handler handler) {
   state_->router.Add(std::move(method), std::move(pattern), std::move(handler));
+}
+
+void Server::RouteAsync(std::string method, std::string pattern, AsyncHandler handler) {
+  state_->router.AddAsync(std::move(method), std::move(pattern), std::move(handler));
 }
 
 Result<uint16_t> Server::Listen(std::string_view host, uint16_t port) {

@@ -45,6 +45,10 @@ class Server {
 
   // Adds a route (see Router for patterns). Call before Listen.
   void Route(std::string method, std::string pattern, Handler handler);
+  // Adds a route with an awaitable handler (see AsyncHandler). Call before Listen. A handler
+  // that has started when Stop comes runs on to its end; its connection is closed and gets no
+  // response.
+  void RouteAsync(std::string method, std::string pattern, AsyncHandler handler);
 
   // Binds host:port (port 0 picks a free one) and starts accepting on the io_context; returns
   // the bound port. Resolving a host name blocks. IoError when the address cannot be bound (in

@@ -225,6 +225,70 @@ TEST(ServerTest, SlowRequestIsClosedWithoutAResponse) {
   EXPECT_TRUE(client.ReadsEnd());
 }
 
+// A handler that answers after `delay`, as one waiting for a disk write would.
+AsyncHandler AnswerAfter(std::chrono::milliseconds delay, std::string body) {
+  return [delay, body](Request) -> Awaitable<Response> {
+    asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+    co_await timer.async_wait(asio::use_awaitable);
+    co_return Response{.content_type = "text/plain", .body = body};
+  };
+}
+
+TEST(ServerTest, AwaitableHandlerDoesNotHoldUpOtherConnections) {
+  TestServer server([](Server& s) {
+    AddTestRoutes(s);
+    s.RouteAsync("POST", "/slow", AnswerAfter(std::chrono::milliseconds(300), "slow"));
+  });
+  RawClient slow(server.port());
+  RawClient fast(server.port());
+  ASSERT_TRUE(slow.Send(Post("/slow", "")));
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(fast.Send(Get("/hello")));
+  std::optional<RawResponse> fast_response = fast.ReadResponse();
+  ASSERT_TRUE(fast_response.has_value());
+  EXPECT_EQ(fast_response->body, "hello");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(250));
+  std::optional<RawResponse> slow_response = slow.ReadResponse();
+  ASSERT_TRUE(slow_response.has_value());
+  EXPECT_EQ(slow_response->status, 200);
+  EXPECT_EQ(slow_response->body, "slow");
+  // The connection is kept alive after an awaited response, and pipelining keeps its order.
+  ASSERT_TRUE(slow.Send(Post("/slow", "") + Get("/hello")));
+  EXPECT_EQ(slow.ReadResponse().value().body, "slow");
+  EXPECT_EQ(slow.ReadResponse().value().body, "hello");
+}
+
+TEST(ServerTest, AwaitableHandlerThrowingIs500) {
+  TestServer server([](Server& s) {
+    s.RouteAsync("GET", "/throw", [](Request) -> Awaitable<Response> {
+      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(1));
+      co_await timer.async_wait(asio::use_awaitable);
+      throw std::runtime_error("handler bug");
+    });
+  });
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(Get("/throw")));
+  std::optional<RawResponse> response = client.ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(ErrorCode(*response), "internal");
+}
+
+TEST(ServerTest, StopDuringAnAwaitableHandlerClosesWithoutAResponse) {
+  std::promise<void> started;
+  TestServer server([&](Server& s) {
+    s.RouteAsync("POST", "/slow", [&started](Request request) -> Awaitable<Response> {
+      started.set_value();
+      co_return co_await AnswerAfter(std::chrono::milliseconds(200), "slow")(std::move(request));
+    });
+  });
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(Post("/slow", "")));
+  ASSERT_EQ(started.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_TRUE(server.StopAndWait());
+  EXPECT_TRUE(client.ReadsEnd());
+}
+
 TEST(ServerTest, StopClosesIdleConnectionsAndLeavesNoWork) {
   TestServer server(AddTestRoutes);  // default timeouts: only Stop can close the client
   RawClient idle(server.port());
