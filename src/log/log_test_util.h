@@ -44,6 +44,15 @@ inline Bytes MakeBatch(const BatchSpec& spec = {}) {
   return b;
 }
 
+// Replaces `to` with a flat copy of the files in `from` (a log directory as a crash left it).
+inline void CopyDir(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::filesystem::remove_all(to);
+  std::filesystem::create_directories(to);
+  for (const auto& entry : std::filesystem::directory_iterator(from)) {
+    std::filesystem::copy_file(entry.path(), to / entry.path().filename());
+  }
+}
+
 // A fresh directory under `parent` (the system temp directory by default), removed with
 // everything in it on destruction.
 class TempDir {

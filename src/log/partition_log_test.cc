@@ -17,6 +17,7 @@ namespace {
 
 using testing::BaseOffsets;
 using testing::BatchSpec;
+using testing::CopyDir;
 using testing::Headers;
 using testing::MakeBatch;
 using testing::TempDir;
@@ -31,14 +32,6 @@ void WriteFile(const fs::path& path, ByteView bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()),
             static_cast<std::streamsize>(bytes.size()));
-}
-
-void CopyDir(const fs::path& from, const fs::path& to) {
-  fs::remove_all(to);
-  fs::create_directories(to);
-  for (const auto& entry : fs::directory_iterator(from)) {
-    fs::copy_file(entry.path(), to / entry.path().filename());
-  }
 }
 
 class PartitionLogTest : public ::testing::Test {

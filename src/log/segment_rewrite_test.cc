@@ -21,6 +21,7 @@ namespace {
 
 using testing::BaseOffsets;
 using testing::BatchSpec;
+using testing::CopyDir;
 using testing::Headers;
 using testing::MakeBatch;
 using testing::TempDir;
@@ -35,14 +36,6 @@ std::vector<std::string> FileNames(const fs::path& dir) {
   }
   std::ranges::sort(names);
   return names;
-}
-
-void CopyDir(const fs::path& from, const fs::path& to) {
-  fs::remove_all(to);
-  fs::create_directories(to);
-  for (const auto& entry : fs::directory_iterator(from)) {
-    fs::copy_file(entry.path(), to / entry.path().filename());
-  }
 }
 
 // A log of one-record batches (offset i has timestamp kBaseTimestamp + i) rolled into several

@@ -287,6 +287,23 @@ def _kill_live_servers():
             pass
 
 
+def run_node_test(test, script, package, env, timeout_s):
+    """Runs a Node test file (node --test) from this folder with `env`, echoing its output;
+    `test` (a TestCase) fails when node or the npm `package` is missing or the script fails."""
+    node = shutil.which("node")
+    test.assertIsNotNone(node, "node is not installed: run scripts/setup --test")
+    test.assertTrue(os.path.isfile(os.path.join(COMPAT_DIR, "node_modules", package,
+                                                "package.json")),
+                    f"{package} is not installed in tests/compat/node_modules: run "
+                    "scripts/setup --test (npm ci in tests/compat)")
+    env = dict(os.environ, KAFKAJS_NO_PARTITIONER_WARNING="1", **env)
+    proc = run([node, "--test", "--test-reporter=spec", os.path.join(COMPAT_DIR, script)],
+               timeout_s=timeout_s, env=env, check=False)
+    sys.stdout.write(proc.stdout)
+    sys.stderr.write(proc.stderr[-20000:])
+    test.assertEqual(proc.returncode, 0, f"{script} failed (see its output above)")
+
+
 class ServerTestCase(unittest.TestCase):
     """A test class sharing one server (started in setUpClass). SERVER_ARGS adds flags.
     When a test fails, the tail of the server's log is printed after unittest's report line."""

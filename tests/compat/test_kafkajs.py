@@ -11,12 +11,11 @@ Run: /usr/bin/python3 tests/compat/test_kafkajs.py --tarn build/release/src/app/
 
 import json
 import os
-import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tarn_server  # noqa: E402
-from tarn_server import COMPAT_DIR, ServerTestCase, run  # noqa: E402
+from tarn_server import ServerTestCase, run_node_test  # noqa: E402
 from test_confluent_kafka import read_all  # noqa: E402
 
 
@@ -29,21 +28,9 @@ class KafkajsTest(ServerTestCase):
     SERVER_ARGS = ("--group-initial-rebalance-delay-ms", "300")
 
     def test_kafkajs(self):
-        node = shutil.which("node")
-        self.assertIsNotNone(node, "node is not installed: run scripts/setup --test")
-        self.assertTrue(os.path.isfile(os.path.join(COMPAT_DIR, "node_modules", "kafkajs",
-                                                    "package.json")),
-                        "kafkajs is not installed in tests/compat/node_modules: run "
-                        "scripts/setup --test (npm ci in tests/compat)")
         out_path = os.path.join(self.server.work_dir, "kafkajs-produced.json")
-        env = dict(os.environ, TARN_BOOTSTRAP=self.bootstrap, TARN_KAFKAJS_OUT=out_path,
-                   KAFKAJS_NO_PARTITIONER_WARNING="1")
-        proc = run([node, "--test", "--test-reporter=spec",
-                    os.path.join(COMPAT_DIR, "kafkajs_test.mjs")],
-                   timeout_s=120, env=env, check=False)
-        sys.stdout.write(proc.stdout)
-        sys.stderr.write(proc.stderr[-20000:])
-        self.assertEqual(proc.returncode, 0, "kafkajs_test.mjs failed (see its output above)")
+        run_node_test(self, "kafkajs_test.mjs", "kafkajs",
+                      dict(TARN_BOOTSTRAP=self.bootstrap, TARN_KAFKAJS_OUT=out_path), 120)
 
         with open(out_path) as f:
             produced = json.load(f)

@@ -12,14 +12,13 @@ Run: /usr/bin/python3 tests/compat/test_schema_registry.py --tarn build/release/
 
 import json
 import os
-import shutil
 import sys
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tarn_server  # noqa: E402
-from tarn_server import COMPAT_DIR, ServerTestCase, run  # noqa: E402
+from tarn_server import ServerTestCase, run_node_test  # noqa: E402
 from test_confluent_kafka import read_all  # noqa: E402
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -218,23 +217,10 @@ class SchemaRegistryTest(ServerTestCase):
         self.assertGreater(self.register(b, {"type": "object"}), id_b)
 
     def test_confluent_schema_registry_npm_client(self):
-        node = shutil.which("node")
-        self.assertIsNotNone(node, "node is not installed: run scripts/setup --test")
-        package = os.path.join(COMPAT_DIR, "node_modules", "@kafkajs", "confluent-schema-registry",
-                               "package.json")
-        self.assertTrue(os.path.isfile(package),
-                        "@kafkajs/confluent-schema-registry is not installed in "
-                        "tests/compat/node_modules: run scripts/setup --test")
         out_path = os.path.join(self.server.work_dir, "registry-produced.json")
-        env = dict(os.environ, TARN_REGISTRY_URL=f"http://127.0.0.1:{self.server.http_port}",
-                   TARN_BOOTSTRAP=self.bootstrap, TARN_REGISTRY_OUT=out_path,
-                   KAFKAJS_NO_PARTITIONER_WARNING="1")
-        proc = run([node, "--test", "--test-reporter=spec",
-                    os.path.join(COMPAT_DIR, "schema_registry_test.mjs")],
-                   timeout_s=90, env=env, check=False)
-        sys.stdout.write(proc.stdout)
-        sys.stderr.write(proc.stderr[-20000:])
-        self.assertEqual(proc.returncode, 0, "schema_registry_test.mjs failed (see above)")
+        run_node_test(self, "schema_registry_test.mjs", "@kafkajs/confluent-schema-registry",
+                      dict(TARN_REGISTRY_URL=f"http://127.0.0.1:{self.server.http_port}",
+                           TARN_BOOTSTRAP=self.bootstrap, TARN_REGISTRY_OUT=out_path), 90)
 
         with open(out_path) as f:
             produced = json.load(f)
