@@ -42,6 +42,12 @@ Result<std::string> RequiredString(const json& event, std::string_view field, si
   return value;
 }
 
+Status CheckEventSize(size_t bytes, const EnvelopeLimits& limits) {
+  if (bytes <= limits.max_event_bytes) return Status::Ok();
+  return Status::InvalidArgument("event is " + std::to_string(bytes) + " bytes, over the limit of " +
+                                 std::to_string(limits.max_event_bytes));
+}
+
 bool IsCloudEventAttribute(std::string_view name) {
   return std::ranges::find(kCloudEventAttributes, name) != std::end(kCloudEventAttributes);
 }
@@ -134,19 +140,19 @@ Status ValidateEventType(std::string_view type) {
 }
 
 Result<Envelope> Envelope::Parse(std::string_view text, const EnvelopeLimits& limits) {
-  if (text.size() > limits.max_event_bytes) {
-    return Error(Status::InvalidArgument("event is " + std::to_string(text.size()) +
-                                         " bytes, over the limit of " +
-                                         std::to_string(limits.max_event_bytes)));
-  }
+  // Checked before parsing too, so an oversized body costs no parse.
+  TARN_TRY(CheckEventSize(text.size(), limits));
   json event = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (event.is_discarded()) return Error(Status::InvalidArgument("event is not valid JSON"));
-  return FromJson(std::move(event), limits);
+  Envelope envelope(std::move(event));
+  TARN_TRY(envelope.Validate(limits, text.size()));
+  return envelope;
 }
 
 Result<Envelope> Envelope::FromJson(json event, const EnvelopeLimits& limits) {
+  const size_t serialized_bytes = event.dump().size();
   Envelope envelope(std::move(event));
-  TARN_TRY(envelope.Validate(limits));
+  TARN_TRY(envelope.Validate(limits, serialized_bytes));
   return envelope;
 }
 
@@ -164,7 +170,7 @@ Result<Envelope> Envelope::Make(std::string id, std::string type, int64_t timest
   return FromJson(std::move(event), limits);
 }
 
-Status Envelope::Validate(const EnvelopeLimits& limits) {
+Status Envelope::Validate(const EnvelopeLimits& limits, size_t serialized_bytes) {
   if (!event_.is_object()) return Status::InvalidArgument("an event must be a JSON object");
   TARN_ASSIGN_OR_RETURN(id_, RequiredString(event_, kIdField, limits.max_id_bytes));
   TARN_ASSIGN_OR_RETURN(type_, RequiredString(event_, kTypeField, limits.max_type_bytes));
@@ -195,12 +201,7 @@ Status Envelope::Validate(const EnvelopeLimits& limits) {
       return Invalid("tags.skip", "must be a boolean");
     }
   }
-  size_t size = event_.dump().size();
-  if (size > limits.max_event_bytes) {
-    return Status::InvalidArgument("event is " + std::to_string(size) + " bytes, over the limit of " +
-                                   std::to_string(limits.max_event_bytes));
-  }
-  return Status::Ok();
+  return CheckEventSize(serialized_bytes, limits);
 }
 
 std::optional<std::string> Envelope::tag(std::string_view name) const {

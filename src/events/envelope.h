@@ -60,7 +60,8 @@ class Envelope {
 
  private:
   explicit Envelope(nlohmann::json event) : event_(std::move(event)) {}
-  Status Validate(const EnvelopeLimits& limits);
+  // `serialized_bytes`: the event's size as text (what the size limit applies to).
+  Status Validate(const EnvelopeLimits& limits, size_t serialized_bytes);
 
   nlohmann::json event_;
   std::string id_;
