@@ -7,7 +7,7 @@
 #include <random>
 
 #include "contracts/schema_registry.h"
-#include "contracts/test_io.h"
+#include "net/run_to_completion.h"
 #include "kafka/broker.h"
 
 namespace tarn::contracts {
@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
-using test::RunToCompletion;
+using net::RunToCompletion;
 
 class BrokerSchemaLogTest : public ::testing::Test {
  protected:
