@@ -15,15 +15,20 @@
 #include "app/version.h"
 #include "base/metrics.h"
 #include "contracts/broker_schema_log.h"
+#include "contracts/contract_routes.h"
 #include "contracts/registry_routes.h"
 #include "contracts/schema_registry.h"
+#include "events/envelope.h"
+#include "gateway/event_gateway.h"
 #include "http/server.h"
 #include "http/standard_routes.h"
+#include "hub/embedded_hub.h"
 #include "kafka/broker.h"
 #include "kafka/group/group_coordinator.h"
 #include "kafka/session.h"
 #include "net/asio.h"
 #include "net/frame_server.h"
+#include "net/run_to_completion.h"
 
 namespace tarn::app {
 namespace {
@@ -108,12 +113,28 @@ Status Serve(const ServeConfig& config) {
   // The schema registry replays its state from the _schemas topic and serves on the HTTP address.
   TARN_ASSIGN_OR_RETURN(auto schema_log, contracts::BrokerSchemaLog::Open(*broker, SystemClock()));
   TARN_ASSIGN_OR_RETURN(auto schema_registry, contracts::SchemaRegistry::Open(io, std::move(schema_log)));
+  schema_registry->set_require_contracts(config.require_contracts);
 
-  http::Server http_server(io, http::ServerOptions{});
+  // The HTTP event API publishes to the bus through the hub, checking each event's contract.
+  hub::EmbeddedHub hub(*broker, SystemClock());
+  gateway::GatewayOptions gateway_options;
+  gateway_options.bus_max_message_bytes =
+      std::max<int64_t>(gateway_options.bus_max_message_bytes, config.max_http_body_bytes + (1 << 20));
+  gateway::EventGateway event_gateway(
+      hub,
+      [&schema_registry](const events::Envelope& event) { return schema_registry->CheckEvent(event); },
+      SystemClock(), metrics, gateway_options);
+  TARN_TRY(net::RunToCompletion(io, event_gateway.Start()));
+
+  http::ServerOptions http_options;
+  http_options.max_body_bytes = static_cast<size_t>(config.max_http_body_bytes);
+  http::Server http_server(io, http_options);
   http::AddStandardRoutes(http_server, metrics, [&config] {
     return nlohmann::json{{"status", "ok"}, {"region", config.region}, {"version", std::string(kVersion)}};
   });
   contracts::AddSchemaRegistryRoutes(http_server, *schema_registry);
+  contracts::AddContractRoutes(http_server, *schema_registry);
+  event_gateway.AddRoutes(http_server);
   TARN_ASSIGN_OR_RETURN(uint16_t http_port, http_server.Listen(http_addr.first, http_addr.second));
 
   // Tests and scripts read these two lines to find ports chosen with port 0.

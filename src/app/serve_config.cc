@@ -66,6 +66,10 @@ const Field kFields[] = {
      "Partitions of __consumer_offsets when it is created"},
     {"offsets-retention-ms", &ServeConfig::offsets_retention_ms, "MS",
      "Delete a consumer group's committed offsets once it has been empty this long"},
+    {"max-http-body-bytes", &ServeConfig::max_http_body_bytes, "BYTES",
+     "Largest HTTP request body accepted (a batch of published events, a schema)"},
+    {"require-contracts", &ServeConfig::require_contracts, "BOOL",
+     "Refuse published events whose type has no contract in the schema registry"},
     {"log-level", &ServeConfig::log_level, "LEVEL",
      "trace, debug, info, warn, error, critical or off"},
 };
@@ -231,6 +235,7 @@ Status ValidateServeConfig(const ServeConfig& config) {
   TARN_TRY(CheckAtLeast<int32_t>("default-partitions", config.default_partitions, 1));
   TARN_TRY(CheckAtLeast<int64_t>("flush-interval-ms", config.flush_interval_ms, 0));
   TARN_TRY(CheckAtLeast<int32_t>("max-request-bytes", config.max_request_bytes, 1024));
+  TARN_TRY(CheckAtLeast<int64_t>("max-http-body-bytes", config.max_http_body_bytes, 1024));
   TARN_TRY(CheckAtLeast<int64_t>("connections-max-idle-ms", config.connections_max_idle_ms, 0));
   TARN_TRY(CheckAtLeast<int64_t>("segment-bytes", config.segment_bytes, 1024));
   TARN_TRY(CheckAtLeast<int64_t>("segment-ms", config.segment_ms, 1));

@@ -199,14 +199,22 @@ Awaitable<Result<std::vector<StoredRecord>>> EmbeddedHub::Read(
   for (;;) {
     Result<std::shared_ptr<kafka::Topic>> topic = FindTopic(broker_, topic_name);
     if (!topic) co_return Error(topic.error());
+    // Each partition first gets its share of max_records, so that a backlog in one does not
+    // starve the others; what is left over then goes to whichever still has records.
     Records records;
-    for (const auto& [partition_id, offset] : from) {
-      Result<kafka::Partition*> partition = FindPartition(**topic, partition_id);
-      if (!partition) co_return Error(partition.error());
-      Status read = ReadPartition(broker_, **topic, **partition, offset,
-                                  max_records - records.size(), records);
-      if (!read.ok()) co_return Error(read);
-      if (records.size() >= max_records) break;
+    std::map<int32_t, int64_t> next = from;
+    const size_t share = (max_records + from.size() - 1) / std::max<size_t>(from.size(), 1);
+    for (size_t quota : {share, max_records}) {
+      for (auto& [partition_id, offset] : next) {
+        if (records.size() >= max_records) break;
+        Result<kafka::Partition*> partition = FindPartition(**topic, partition_id);
+        if (!partition) co_return Error(partition.error());
+        const size_t before = records.size();
+        Status read = ReadPartition(broker_, **topic, **partition, offset,
+                                    std::min(quota, max_records - records.size()), records);
+        if (!read.ok()) co_return Error(read);
+        if (records.size() > before) offset = records.back().offset + 1;
+      }
     }
     if (!records.empty() || std::chrono::steady_clock::now() >= deadline) co_return records;
     co_await broker_.WaitForData(deadline);
