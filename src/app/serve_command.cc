@@ -29,6 +29,12 @@
 #include "net/asio.h"
 #include "net/frame_server.h"
 #include "net/run_to_completion.h"
+#include "router/channel_delivery.h"
+#include "router/faults.h"
+#include "router/router.h"
+#include "router/rule_routes.h"
+#include "router/rule_store.h"
+#include "router/webhook_delivery.h"
 
 namespace tarn::app {
 namespace {
@@ -71,6 +77,32 @@ kafka::GroupCoordinatorOptions ToGroupOptions(const ServeConfig& config) {
   o.max_session_timeout_ms = config.group_max_session_timeout_ms;
   o.offsets_retention_ms = config.offsets_retention_ms;
   return o;
+}
+
+// Writes tarn.yaml's rules to the rule store, each only when it differs from what is stored.
+Awaitable<Status> ApplyConfiguredRules(const ServeConfig& config, router::RuleStore& store) {
+  for (size_t i = 0; i < config.rules.size(); ++i) {
+    Result<router::Rule> rule = router::RuleFromJson(nlohmann::json::parse(config.rules[i]));
+    if (!rule) co_return rule.error().WithContext("tarn.yaml rules[" + std::to_string(i) + "]");
+    const router::Rule* stored = store.Find(rule->name);
+    if (stored && router::RuleToJson(*stored) == router::RuleToJson(*rule)) continue;
+    Result<bool> put = co_await store.Put(std::move(*rule));
+    if (!put) co_return put.error();
+  }
+  co_return Status::Ok();
+}
+
+// The delivery for each kind of rule target.
+router::DeliveryFactory MakeDeliveryFactory(IoContext& io, hub::Hub& hub) {
+  return [&io, &hub](const router::Target& target) -> std::unique_ptr<router::Delivery> {
+    if (const auto* channel = std::get_if<router::ChannelTarget>(&target.spec)) {
+      return std::make_unique<router::ChannelDelivery>(hub, *channel);
+    }
+    if (const auto* webhook = std::get_if<router::WebhookTarget>(&target.spec)) {
+      return std::make_unique<router::WebhookDelivery>(io, *webhook);
+    }
+    return nullptr;
+  };
 }
 
 Status Serve(const ServeConfig& config) {
@@ -116,7 +148,7 @@ Status Serve(const ServeConfig& config) {
   schema_registry->set_require_contracts(config.require_contracts);
 
   // The HTTP event API publishes to the bus through the hub, checking each event's contract.
-  hub::EmbeddedHub hub(*broker, SystemClock());
+  hub::EmbeddedHub hub(*broker, groups.get(), SystemClock());
   gateway::GatewayOptions gateway_options;
   gateway_options.bus_max_message_bytes =
       std::max<int64_t>(gateway_options.bus_max_message_bytes, config.max_http_body_bytes + (1 << 20));
@@ -125,6 +157,15 @@ Status Serve(const ServeConfig& config) {
       [&schema_registry](const events::Envelope& event) { return schema_registry->CheckEvent(event); },
       SystemClock(), metrics, gateway_options);
   TARN_TRY(net::RunToCompletion(io, event_gateway.Start()));
+
+  // Rules live in `_rules`; tarn.yaml's rules are written there at start when they differ.
+  router::RuleStore rules(io, hub);
+  TARN_TRY(net::RunToCompletion(io, rules.Load()));
+  TARN_TRY(net::RunToCompletion(io, ApplyConfiguredRules(config, rules)));
+  router::Router event_router(io, hub, MakeDeliveryFactory(io, hub), SystemClock(), metrics);
+  router::FaultDesk faults(hub, MakeDeliveryFactory(io, hub));
+  event_router.SetRules(rules.rules());
+  rules.OnChange([&] { event_router.SetRules(rules.rules()); });
 
   http::ServerOptions http_options;
   http_options.max_body_bytes = static_cast<size_t>(config.max_http_body_bytes);
@@ -135,6 +176,8 @@ Status Serve(const ServeConfig& config) {
   contracts::AddSchemaRegistryRoutes(http_server, *schema_registry);
   contracts::AddContractRoutes(http_server, *schema_registry);
   event_gateway.AddRoutes(http_server);
+  router::AddRuleRoutes(http_server, rules, event_router);
+  router::AddFaultRoutes(http_server, faults);
   TARN_ASSIGN_OR_RETURN(uint16_t http_port, http_server.Listen(http_addr.first, http_addr.second));
 
   // Tests and scripts read these two lines to find ports chosen with port 0.
@@ -148,6 +191,7 @@ Status Serve(const ServeConfig& config) {
     spdlog::info("signal {}: shutting down", signal);
     kafka_server.Stop();
     http_server.Stop();
+    event_router.Stop();
     io.stop();
   });
   io.run();

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -173,6 +175,52 @@ bool IsHostnameChar(char c) {
 
 }  // namespace
 
+namespace {
+
+// A YAML value as JSON: maps, lists, and scalars typed as YAML 1.2's core schema reads them
+// (a quoted scalar stays a string).
+nlohmann::json YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& entry : node) object[entry.first.as<std::string>()] = YamlToJson(entry.second);
+      return object;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) array.push_back(YamlToJson(item));
+      return array;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() == "!") return text;  // quoted
+      if (text == "true" || text == "false") return text == "true";
+      if (text == "null" || text == "~") return nullptr;
+      nlohmann::json number = nlohmann::json::parse(text, nullptr, false);
+      if (number.is_number()) return number;
+      return text;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+// tarn.yaml's `rules`: a list of rules, each kept as JSON text.
+Status ReadRules(const YAML::Node& node, ServeConfig& config) {
+  if (!node.IsSequence()) {
+    return InvalidKey("rules", "must be a list of rules, got " + std::string(NodeKind(node)));
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsMap()) {
+      return InvalidKey("rules", "item " + std::to_string(i) + " must be a map (a rule)");
+    }
+    config.rules.push_back(YamlToJson(node[i]).dump());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ServeConfig> ParseServeConfig(std::string_view yaml, std::string_view source) {
   const std::string where(source);
   YAML::Node root;
@@ -196,6 +244,10 @@ Result<ServeConfig> ParseServeConfig(std::string_view yaml, std::string_view sou
                                            std::string(NodeKind(entry.first))));
     }
     const std::string& key = entry.first.Scalar();
+    if (key == "rules") {
+      TARN_TRY(ReadRules(entry.second, config).WithContext(where));
+      continue;
+    }
     const Field* field = FindField(key);
     if (field == nullptr) {
       return Error(Status::InvalidArgument(where + ": unknown key \"" + key +

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/result.h"
 
@@ -46,6 +47,9 @@ struct ServeConfig {
   int64_t max_http_body_bytes = 10 * 1024 * 1024;
   // Refuse published events whose type has no contract (else only existing contracts apply).
   bool require_contracts = false;
+  // Routing rules from tarn.yaml's `rules` list (no flag), each as JSON text; the router checks
+  // them at start (router/rule.h has the format).
+  std::vector<std::string> rules;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 
   // advertised_kafka_addr, or kafka_addr when that is empty.

@@ -97,7 +97,8 @@ TEST(ParseEventBody, RefusalsNameTheEventAndTheRule) {
   EXPECT_EQ(ParseEventBody(Post("[]", "application/cloudevents+json"), kNow, {}).error().code,
             "invalid_json");
 
-  BodyLimits two{.max_events = 2};
+  BodyLimits two;
+  two.max_events = 2;
   auto many = ParseEventBody(Post("[" + Event("a") + "," + Event("b") + "," + Event("c") + "]"), kNow, two);
   EXPECT_EQ(many.error().status, 413);
   auto many_lines = ParseEventBody(
