@@ -79,17 +79,17 @@ kafka::GroupCoordinatorOptions ToGroupOptions(const ServeConfig& config) {
   return o;
 }
 
-// Writes tarn.yaml's rules to the rule store, each only when it differs from what is stored.
+// Writes tarn.yaml's rules to the rule store (one write), those that differ from what is stored.
 Awaitable<Status> ApplyConfiguredRules(const ServeConfig& config, router::RuleStore& store) {
+  std::vector<router::Rule> changed;
   for (size_t i = 0; i < config.rules.size(); ++i) {
     Result<router::Rule> rule = router::RuleFromJson(nlohmann::json::parse(config.rules[i]));
     if (!rule) co_return rule.error().WithContext("tarn.yaml rules[" + std::to_string(i) + "]");
     const router::Rule* stored = store.Find(rule->name);
     if (stored && router::RuleToJson(*stored) == router::RuleToJson(*rule)) continue;
-    Result<bool> put = co_await store.Put(std::move(*rule));
-    if (!put) co_return put.error();
+    changed.push_back(std::move(*rule));
   }
-  co_return Status::Ok();
+  co_return co_await store.PutAll(std::move(changed));
 }
 
 // The delivery for each kind of rule target.
