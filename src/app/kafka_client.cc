@@ -9,6 +9,7 @@
 #include "app/command_line.h"
 #include "app/serve_config.h"
 #include "app/version.h"
+#include "net/host_port.h"
 
 namespace tarn::app {
 namespace {
@@ -52,7 +53,7 @@ Status ValidateBrokerList(std::string_view brokers) {
     size_t comma = brokers.find(',', start);
     if (comma == std::string_view::npos) comma = brokers.size();
     std::string broker = Trim(brokers.substr(start, comma - start));
-    Result<std::pair<std::string, uint16_t>> parsed = ParseHostPort(broker);
+    Result<std::pair<std::string, uint16_t>> parsed = net::ParseHostPort(broker);
     if (!parsed.has_value()) return parsed.error().WithContext("bad broker address");
     if (parsed->second == 0) {
       return Status::InvalidArgument("bad broker address: port 0 in \"" + broker + "\"");

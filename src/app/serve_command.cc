@@ -24,6 +24,7 @@
 #include "kafka/session.h"
 #include "net/asio.h"
 #include "net/frame_server.h"
+#include "net/host_port.h"
 
 namespace tarn::app {
 namespace {
@@ -71,8 +72,8 @@ kafka::GroupCoordinatorOptions ToGroupOptions(const ServeConfig& config) {
 Status Serve(const ServeConfig& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   RaiseOpenFileLimit();
-  TARN_ASSIGN_OR_RETURN(auto kafka_addr, ParseHostPort(config.kafka_addr));
-  TARN_ASSIGN_OR_RETURN(auto http_addr, ParseHostPort(config.http_addr));
+  TARN_ASSIGN_OR_RETURN(auto kafka_addr, net::ParseHostPort(config.kafka_addr));
+  TARN_ASSIGN_OR_RETURN(auto http_addr, net::ParseHostPort(config.http_addr));
 
   IoContext io;
   MetricsRegistry metrics;
@@ -92,7 +93,7 @@ Status Serve(const ServeConfig& config) {
   std::string advertised_host = kafka_addr.first;
   uint16_t advertised_port = kafka_port;
   if (!config.advertised_kafka_addr.empty()) {
-    TARN_ASSIGN_OR_RETURN(auto adv, ParseHostPort(config.advertised_kafka_addr));
+    TARN_ASSIGN_OR_RETURN(auto adv, net::ParseHostPort(config.advertised_kafka_addr));
     advertised_host = adv.first;
     advertised_port = adv.second;
   }

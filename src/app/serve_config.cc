@@ -6,13 +6,14 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <type_traits>
 #include <variant>
 #include <vector>
+
+#include "net/host_port.h"
 
 namespace tarn::app {
 namespace {
@@ -128,7 +129,7 @@ Status InvalidKey(std::string_view key, const std::string& why) {
 
 Status CheckAddress(std::string_view key, const std::string& value, bool allow_empty) {
   if (allow_empty && value.empty()) return Status::Ok();
-  Result<std::pair<std::string, uint16_t>> parsed = ParseHostPort(value);
+  Result<std::pair<std::string, uint16_t>> parsed = net::ParseHostPort(value);
   return parsed.has_value() ? Status::Ok() : parsed.error().WithContext(key);
 }
 
@@ -289,46 +290,6 @@ void AddServeFlags(CLI::App& cmd, ServeConfig& config) {
     if (!resolved.has_value()) throw CLI::ValidationError(resolved.error().message());
     config = *std::move(resolved);
   });
-}
-
-Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view address) {
-  const std::string quoted = "\"" + std::string(address) + "\"";
-  std::string host;
-  std::string_view port_text;
-  if (!address.empty() && address.front() == '[') {
-    size_t close = address.find(']');
-    if (close == std::string_view::npos) {
-      return Error(Status::InvalidArgument("missing ']' in " + quoted));
-    }
-    host = std::string(address.substr(1, close - 1));
-    if (host.find(':') == std::string::npos) {
-      return Error(Status::InvalidArgument("brackets hold only an IPv6 address, got " + quoted));
-    }
-    if (address.substr(close + 1, 1) != ":") {
-      return Error(Status::InvalidArgument("expected [IPv6]:PORT, got " + quoted));
-    }
-    port_text = address.substr(close + 2);
-  } else {
-    size_t colon = address.rfind(':');
-    if (colon == std::string_view::npos) {
-      return Error(Status::InvalidArgument("expected HOST:PORT, got " + quoted));
-    }
-    host = std::string(address.substr(0, colon));
-    if (host.find(':') != std::string::npos) {
-      return Error(
-          Status::InvalidArgument("an IPv6 address goes in brackets ([::1]:9092), got " + quoted));
-    }
-    if (host.empty() || !std::all_of(host.begin(), host.end(), IsHostnameChar)) {
-      return Error(Status::InvalidArgument("bad host in " + quoted));
-    }
-    port_text = address.substr(colon + 1);
-  }
-  uint16_t port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size()) {
-    return Error(Status::InvalidArgument("bad port in " + quoted + " (expected 0 to 65535)"));
-  }
-  return std::pair<std::string, uint16_t>(std::move(host), port);
 }
 
 }  // namespace tarn::app

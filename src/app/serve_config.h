@@ -68,8 +68,4 @@ Status ValidateServeConfig(const ServeConfig& config);
 // (CLI::ValidationError), so `cmd`'s callback sees only a valid `config`, which must outlive it.
 void AddServeFlags(CLI::App& cmd, ServeConfig& config);
 
-// "127.0.0.1:9092", "localhost:0", "[::1]:9092" -> host and port. The host keeps no brackets.
-// Port 0 is allowed (bind a free port). InvalidArgument says what is wrong.
-Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view address);
-
 }  // namespace tarn::app
