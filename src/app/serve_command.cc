@@ -14,17 +14,19 @@
 #include "app/serve_config.h"
 #include "app/version.h"
 #include "base/metrics.h"
-#include "contracts/broker_schema_log.h"
+#include "contracts/hub_schema_log.h"
 #include "contracts/registry_routes.h"
 #include "contracts/schema_registry.h"
 #include "http/server.h"
 #include "http/standard_routes.h"
+#include "hub/embedded_hub.h"
 #include "kafka/broker.h"
 #include "kafka/group/group_coordinator.h"
 #include "kafka/session.h"
 #include "net/asio.h"
 #include "net/frame_server.h"
 #include "net/host_port.h"
+#include "net/run_to_completion.h"
 
 namespace tarn::app {
 namespace {
@@ -106,9 +108,12 @@ Status Serve(const ServeConfig& config) {
   metrics.AddCallbackGauge("tarn_kafka_connections", "Open Kafka client connections.",
                            [&kafka_server] { return static_cast<double>(kafka_server.open_connections()); });
 
+  hub::EmbeddedHub hub(*broker, SystemClock());
+
   // The schema registry replays its state from the _schemas topic and serves on the HTTP address.
-  TARN_ASSIGN_OR_RETURN(auto schema_log, contracts::BrokerSchemaLog::Open(*broker, SystemClock()));
-  TARN_ASSIGN_OR_RETURN(auto schema_registry, contracts::SchemaRegistry::Open(io, std::move(schema_log)));
+  TARN_ASSIGN_OR_RETURN(auto schema_log, net::RunToCompletion(io, contracts::HubSchemaLog::Open(hub)));
+  TARN_ASSIGN_OR_RETURN(auto schema_registry,
+                        net::RunToCompletion(io, contracts::SchemaRegistry::Open(io, std::move(schema_log))));
 
   http::Server http_server(io, http::ServerOptions{});
   http::AddStandardRoutes(http_server, metrics, [&config] {
