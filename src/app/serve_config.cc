@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "hub/kafka_client.h"
 #include "net/host_port.h"
 
 namespace tarn::app {
@@ -30,6 +31,10 @@ struct Field {
 };
 
 const Field kFields[] = {
+    {"broker", &ServeConfig::broker, "on|off",
+     "on: run the embedded broker; off: serve HTTP only, over the Kafka cluster at --brokers"},
+    {"brokers", &ServeConfig::brokers, "HOST:PORT[,...]",
+     "The external Kafka cluster for --broker off, comma-separated"},
     {"data-dir", &ServeConfig::data_dir, "DIR", "Directory for topics, offsets and state"},
     {"kafka-addr", &ServeConfig::kafka_addr, "HOST:PORT",
      "Kafka protocol listener (port 0: any free port)"},
@@ -219,6 +224,15 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& yaml_path) {
 }
 
 Status ValidateServeConfig(const ServeConfig& config) {
+  if (config.broker != "on" && config.broker != "off") {
+    return InvalidKey("broker", "must be on or off, got \"" + config.broker + "\"");
+  }
+  if (!config.embedded_broker() && config.brokers.empty()) {
+    return InvalidKey("brokers", "required with broker off (the external cluster's HOST:PORT)");
+  }
+  if (!config.brokers.empty()) {
+    TARN_TRY(hub::ValidateBrokerList(config.brokers).WithContext("brokers"));
+  }
   if (config.data_dir.empty()) return InvalidKey("data-dir", "must not be empty");
   TARN_TRY(CheckAddress("kafka-addr", config.kafka_addr, /*allow_empty=*/false));
   TARN_TRY(CheckAddress("http-addr", config.http_addr, /*allow_empty=*/false));

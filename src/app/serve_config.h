@@ -18,6 +18,10 @@ class App;
 namespace tarn::app {
 
 struct ServeConfig {
+  // "on": run the embedded broker (data directory, Kafka listener, group coordinator). "off":
+  // serve HTTP only (health, metrics, the schema registry) over the external cluster `brokers`.
+  std::string broker = "on";
+  std::string brokers;  // comma-separated HOST:PORT list; required with broker off
   std::filesystem::path data_dir = "./tarn-data";
   std::string kafka_addr = "127.0.0.1:9092";  // port 0: pick a free port
   std::string http_addr = "127.0.0.1:8080";
@@ -43,6 +47,8 @@ struct ServeConfig {
   int32_t offsets_topic_partitions = 4;
   int64_t offsets_retention_ms = int64_t{7} * 24 * 3600 * 1000;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+
+  bool embedded_broker() const { return broker == "on"; }
 
   // advertised_kafka_addr, or kafka_addr when that is empty.
   const std::string& EffectiveAdvertisedKafkaAddr() const {

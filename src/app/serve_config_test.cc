@@ -63,6 +63,8 @@ TEST(ServeConfigTest, DefaultsMatchTheDocumentedOnes) {
   EXPECT_EQ(config.max_request_bytes, 104857600);
   EXPECT_EQ(config.segment_bytes, 1073741824);
   EXPECT_EQ(config.retention_ms, 604800000);
+  EXPECT_TRUE(config.embedded_broker());
+  EXPECT_EQ(config.brokers, "");
   EXPECT_TRUE(ValidateServeConfig(config).ok());
 }
 
@@ -164,6 +166,34 @@ TEST(ServeConfigTest, ValidationNamesTheKey) {
   config = ServeConfig();
   config.retention_ms = -1;  // keep forever
   EXPECT_TRUE(ValidateServeConfig(config).ok());
+}
+
+TEST(ServeConfigTest, BrokerOffNeedsAValidBrokerList) {
+  ServeConfig config;
+  config.broker = "maybe";
+  EXPECT_THAT(ValidateServeConfig(config).message(), HasSubstr("broker: must be on or off"));
+  config.broker = "off";
+  EXPECT_THAT(ValidateServeConfig(config).message(), HasSubstr("brokers: required"));
+  config.brokers = "kafka-1:9092,nohost";
+  EXPECT_THAT(ValidateServeConfig(config).message(), HasSubstr("brokers"));
+  config.brokers = "kafka-1:9092, kafka-2:9092";
+  EXPECT_TRUE(ValidateServeConfig(config).ok());
+  EXPECT_FALSE(config.embedded_broker());
+
+  Result<ServeConfig> parsed = ParseServeConfig("broker: off\nbrokers: kafka:9092\n", "t.yaml");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+  EXPECT_FALSE(parsed->embedded_broker());
+  EXPECT_EQ(parsed->brokers, "kafka:9092");
+}
+
+TEST(ServeFlagsTest, BrokerOffWithoutBrokersIsAUsageError) {
+  Result<ServeConfig> config = ParseFlags({"--broker", "off"});
+  ASSERT_FALSE(config.has_value());
+  EXPECT_THAT(config.error().message(), HasSubstr("brokers"));
+  config = ParseFlags({"--broker", "off", "--brokers", "127.0.0.1:9092"});
+  ASSERT_TRUE(config.has_value()) << config.error().ToString();
+  EXPECT_FALSE(config->embedded_broker());
+  EXPECT_EQ(config->brokers, "127.0.0.1:9092");
 }
 
 TEST(ServeFlagsTest, FlagsOverrideTheFileWhichOverridesDefaults) {
