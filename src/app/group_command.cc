@@ -16,21 +16,10 @@
 namespace tarn::app {
 namespace {
 
-using ListOffsetsPtr = std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t,
-                                       hub::RdKafkaDeleter<rd_kafka_ListConsumerGroupOffsets_destroy>>;
-using AlterOffsetsPtr =
-    std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t,
-                    hub::RdKafkaDeleter<rd_kafka_AlterConsumerGroupOffsets_destroy>>;
-
 // Admin requests go through a producer handle: it needs no group and the admin API accepts it.
 Result<hub::KafkaClient> ConnectAdmin(const ClientOptions& options) {
   TARN_ASSIGN_OR_RETURN(hub::ConfPtr conf, hub::NewClientConf(options, {}));
   return hub::KafkaClient::Create(RD_KAFKA_PRODUCER, std::move(conf), options);
-}
-
-Status ErrorStatus(const rd_kafka_error_t* error, std::string_view context) {
-  if (error == nullptr) return Status::Ok();
-  return hub::KafkaStatus(rd_kafka_error_code(error), context, rd_kafka_error_string(error));
 }
 
 std::string StateName(rd_kafka_consumer_group_state_t state) {
@@ -60,7 +49,7 @@ Result<std::vector<GroupDescription>> DescribeGroups(const hub::KafkaClient& cli
   for (size_t i = 0; i < count; ++i) {
     const rd_kafka_ConsumerGroupDescription_t* g = groups[i];
     const std::string id = rd_kafka_ConsumerGroupDescription_group_id(g);
-    TARN_TRY(ErrorStatus(rd_kafka_ConsumerGroupDescription_error(g),
+    TARN_TRY(hub::KafkaStatus(rd_kafka_ConsumerGroupDescription_error(g),
                          "cannot describe group " + Quote(id)));
     GroupDescription d;
     d.group_id = id;
@@ -107,30 +96,7 @@ Result<GroupDescription> DescribeGroup(const hub::KafkaClient& client, const std
 Result<std::map<TopicPartitionName, int64_t>> CommittedOffsets(
     const hub::KafkaClient& client, const std::string& group,
     const rd_kafka_topic_partition_list_t* partitions) {
-  ListOffsetsPtr request(rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), partitions));
-  TARN_ASSIGN_OR_RETURN(
-      hub::EventPtr event,
-      client.RunAdmin(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
-                      [&](const rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
-                        rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
-                        rd_kafka_ListConsumerGroupOffsets(client.get(), requests, 1, options,
-                                                          queue);
-                      }));
-  size_t count = 0;
-  const rd_kafka_group_result_t** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
-      rd_kafka_event_ListConsumerGroupOffsets_result(event.get()), &count);
-  std::map<TopicPartitionName, int64_t> out;
-  for (size_t i = 0; i < count; ++i) {
-    TARN_TRY(ErrorStatus(rd_kafka_group_result_error(results[i]),
-                         "cannot read the committed offsets of group " + Quote(group)));
-    const rd_kafka_topic_partition_list_t* list = rd_kafka_group_result_partitions(results[i]);
-    for (int p = 0; list != nullptr && p < list->cnt; ++p) {
-      const rd_kafka_topic_partition_t& tp = list->elems[p];
-      if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0) continue;
-      out[{tp.topic, tp.partition}] = tp.offset;
-    }
-  }
-  return out;
+  return hub::ListGroupOffsets(client, group, *partitions);
 }
 
 Status ListGroups(const ClientOptions& options) {
@@ -145,7 +111,7 @@ Status ListGroups(const ClientOptions& options) {
       rd_kafka_event_ListConsumerGroups_result(event.get());
   size_t error_count = 0;
   const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
-  if (error_count > 0) TARN_TRY(ErrorStatus(errors[0], "cannot list groups"));
+  if (error_count > 0) TARN_TRY(hub::KafkaStatus(errors[0], "cannot list groups"));
   size_t count = 0;
   const rd_kafka_ConsumerGroupListing_t** listed =
       rd_kafka_ListConsumerGroups_result_valid(result, &count);
@@ -288,27 +254,7 @@ Status ResetOffsets(const ResetArgs& args) {
     rd_kafka_topic_partition_list_add(targets.get(), r.topic.c_str(), r.partition)->offset =
         r.target;
   }
-  AlterOffsetsPtr alter(rd_kafka_AlterConsumerGroupOffsets_new(args.group.c_str(), targets.get()));
-  TARN_ASSIGN_OR_RETURN(
-      hub::EventPtr event,
-      client.RunAdmin(RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS,
-                      [&](const rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
-                        rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {alter.get()};
-                        rd_kafka_AlterConsumerGroupOffsets(client.get(), requests, 1, options,
-                                                           queue);
-                      }));
-  size_t count = 0;
-  const rd_kafka_group_result_t** results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-      rd_kafka_event_AlterConsumerGroupOffsets_result(event.get()), &count);
-  for (size_t i = 0; i < count; ++i) {
-    const std::string context = "cannot reset the offsets of group " + Quote(args.group);
-    TARN_TRY(ErrorStatus(rd_kafka_group_result_error(results[i]), context));
-    const rd_kafka_topic_partition_list_t* list = rd_kafka_group_result_partitions(results[i]);
-    for (int p = 0; list != nullptr && p < list->cnt; ++p) {
-      TARN_TRY(hub::KafkaStatus(list->elems[p].err, context + " on " + list->elems[p].topic + "/" +
-                                                   std::to_string(list->elems[p].partition)));
-    }
-  }
+  TARN_TRY(hub::AlterGroupOffsets(client, args.group, *targets));
   return Status::Ok();
 }
 

@@ -1,8 +1,9 @@
 // `tarn serve`: with --broker on (the default), the broker, its Kafka listener, the HTTP
 // listener and the metrics, on one event-loop thread (plus the log's sync thread); with
 // --broker off, the HTTP listener only, over an external Kafka cluster (hub::KafkaHub, whose
-// librdkafka threads and workers never touch the loop's state). SIGTERM and SIGINT stop it
-// cleanly: the listeners close, every log is synced and closed, producer state is saved.
+// librdkafka threads and workers never touch the loop's state). The HTTP services are the same
+// either way. SIGTERM and SIGINT stop it cleanly: the listeners close, every log is synced and
+// closed, producer state is saved.
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -17,9 +18,12 @@
 #include "app/serve_config.h"
 #include "app/version.h"
 #include "base/metrics.h"
+#include "contracts/contract_routes.h"
 #include "contracts/hub_schema_log.h"
 #include "contracts/registry_routes.h"
 #include "contracts/schema_registry.h"
+#include "events/envelope.h"
+#include "gateway/event_gateway.h"
 #include "http/server.h"
 #include "http/standard_routes.h"
 #include "hub/embedded_hub.h"
@@ -31,6 +35,12 @@
 #include "net/frame_server.h"
 #include "net/host_port.h"
 #include "net/run_to_completion.h"
+#include "router/channel_delivery.h"
+#include "router/faults.h"
+#include "router/router.h"
+#include "router/rule_routes.h"
+#include "router/rule_store.h"
+#include "router/webhook_delivery.h"
 
 namespace tarn::app {
 namespace {
@@ -75,24 +85,80 @@ kafka::GroupCoordinatorOptions ToGroupOptions(const ServeConfig& config) {
   return o;
 }
 
-// What is served over either hub: /health, /metrics and the schema registry (its state replayed
-// from `_schemas` on `hub`). Runs the loop until SIGINT or SIGTERM, which also calls `stop`.
-// `serving` ends the start-up log line ("from <data dir>", "over ...").
+// Writes tarn.yaml's rules to the rule store, each only when it differs from what is stored.
+Awaitable<Status> ApplyConfiguredRules(const ServeConfig& config, router::RuleStore& store) {
+  for (size_t i = 0; i < config.rules.size(); ++i) {
+    Result<router::Rule> rule = router::RuleFromJson(nlohmann::json::parse(config.rules[i]));
+    if (!rule) co_return rule.error().WithContext("tarn.yaml rules[" + std::to_string(i) + "]");
+    const router::Rule* stored = store.Find(rule->name);
+    if (stored && router::RuleToJson(*stored) == router::RuleToJson(*rule)) continue;
+    Result<bool> put = co_await store.Put(std::move(*rule));
+    if (!put) co_return put.error();
+  }
+  co_return Status::Ok();
+}
+
+// The delivery for each kind of rule target.
+router::DeliveryFactory MakeDeliveryFactory(IoContext& io, hub::Hub& hub) {
+  return [&io, &hub](const router::Target& target) -> std::unique_ptr<router::Delivery> {
+    if (const auto* channel = std::get_if<router::ChannelTarget>(&target.spec)) {
+      return std::make_unique<router::ChannelDelivery>(hub, *channel);
+    }
+    if (const auto* webhook = std::get_if<router::WebhookTarget>(&target.spec)) {
+      return std::make_unique<router::WebhookDelivery>(io, *webhook);
+    }
+    return nullptr;
+  };
+}
+
+// What is served over either hub: /health and /metrics, the schema registry and contracts (their
+// state replayed from `_schemas`), the HTTP event API, the router's rules and faults. Runs the
+// loop until SIGINT or SIGTERM, which also calls `stop`. `serving` ends the start-up log line.
 Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metrics, hub::Hub& hub,
                  const std::string& serving, const std::function<void()>& stop) {
   TARN_ASSIGN_OR_RETURN(auto http_addr, net::ParseHostPort(config.http_addr));
+
+  // The schema registry replays its state from the _schemas topic and serves on the HTTP address.
   TARN_ASSIGN_OR_RETURN(auto schema_log,
                         net::RunToCompletion(io, contracts::HubSchemaLog::Open(hub)));
   TARN_ASSIGN_OR_RETURN(
       auto schema_registry,
       net::RunToCompletion(io, contracts::SchemaRegistry::Open(io, std::move(schema_log))));
+  schema_registry->set_require_contracts(config.require_contracts);
 
-  http::Server http_server(io, http::ServerOptions{});
+  // The HTTP event API publishes to the bus through the hub, checking each event's contract.
+  gateway::GatewayOptions gateway_options;
+  gateway_options.bus_max_message_bytes = std::max<int64_t>(gateway_options.bus_max_message_bytes,
+                                                            config.max_http_body_bytes + (1 << 20));
+  gateway::EventGateway event_gateway(
+      hub,
+      [&schema_registry](const events::Envelope& event) {
+        return schema_registry->CheckEvent(event);
+      },
+      SystemClock(), metrics, gateway_options);
+  TARN_TRY(net::RunToCompletion(io, event_gateway.Start()));
+
+  // Rules live in `_rules`; tarn.yaml's rules are written there at start when they differ.
+  router::RuleStore rules(io, hub);
+  TARN_TRY(net::RunToCompletion(io, rules.Load()));
+  TARN_TRY(net::RunToCompletion(io, ApplyConfiguredRules(config, rules)));
+  router::Router event_router(io, hub, MakeDeliveryFactory(io, hub), SystemClock(), metrics);
+  router::FaultDesk faults(hub, MakeDeliveryFactory(io, hub));
+  event_router.SetRules(rules.rules());
+  rules.OnChange([&] { event_router.SetRules(rules.rules()); });
+
+  http::ServerOptions http_options;
+  http_options.max_body_bytes = static_cast<size_t>(config.max_http_body_bytes);
+  http::Server http_server(io, http_options);
   http::AddStandardRoutes(http_server, metrics, [&config] {
     return nlohmann::json{
         {"status", "ok"}, {"region", config.region}, {"version", std::string(kVersion)}};
   });
   contracts::AddSchemaRegistryRoutes(http_server, *schema_registry);
+  contracts::AddContractRoutes(http_server, *schema_registry);
+  event_gateway.AddRoutes(http_server);
+  router::AddRuleRoutes(http_server, rules, event_router);
+  router::AddFaultRoutes(http_server, faults);
   TARN_ASSIGN_OR_RETURN(uint16_t http_port, http_server.Listen(http_addr.first, http_addr.second));
   // Tests and scripts read the "listening on" lines to find ports chosen with port 0.
   spdlog::info("http listening on {}:{}", http_addr.first, http_port);
@@ -104,6 +170,7 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
     spdlog::info("signal {}: shutting down", signal);
     if (stop) stop();
     http_server.Stop();
+    event_router.Stop();
     io.stop();
   });
   io.run();
@@ -146,7 +213,7 @@ Status ServeWithBroker(const ServeConfig& config, IoContext& io, MetricsRegistry
       [&kafka_server] { return static_cast<double>(kafka_server.open_connections()); });
   spdlog::info("kafka listening on {}:{}", kafka_addr.first, kafka_port);
 
-  hub::EmbeddedHub hub(*broker, SystemClock());
+  hub::EmbeddedHub hub(*broker, groups.get(), SystemClock());
   Status served = ServeHttp(io, config, metrics, hub, "from " + config.data_dir.string(),
                             [&kafka_server] { kafka_server.Stop(); });
   kafka_server.Stop();

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -72,6 +74,10 @@ const Field kFields[] = {
      "Partitions of __consumer_offsets when it is created"},
     {"offsets-retention-ms", &ServeConfig::offsets_retention_ms, "MS",
      "Delete a consumer group's committed offsets once it has been empty this long"},
+    {"max-http-body-bytes", &ServeConfig::max_http_body_bytes, "BYTES",
+     "Largest HTTP request body accepted (a batch of published events, a schema)"},
+    {"require-contracts", &ServeConfig::require_contracts, "BOOL",
+     "Refuse published events whose type has no contract in the schema registry"},
     {"log-level", &ServeConfig::log_level, "LEVEL",
      "trace, debug, info, warn, error, critical or off"},
 };
@@ -175,6 +181,52 @@ bool IsHostnameChar(char c) {
 
 }  // namespace
 
+namespace {
+
+// A YAML value as JSON: maps, lists, and scalars typed as YAML 1.2's core schema reads them
+// (a quoted scalar stays a string).
+nlohmann::json YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& entry : node) object[entry.first.as<std::string>()] = YamlToJson(entry.second);
+      return object;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) array.push_back(YamlToJson(item));
+      return array;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() == "!") return text;  // quoted
+      if (text == "true" || text == "false") return text == "true";
+      if (text == "null" || text == "~") return nullptr;
+      nlohmann::json number = nlohmann::json::parse(text, nullptr, false);
+      if (number.is_number()) return number;
+      return text;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+// tarn.yaml's `rules`: a list of rules, each kept as JSON text.
+Status ReadRules(const YAML::Node& node, ServeConfig& config) {
+  if (!node.IsSequence()) {
+    return InvalidKey("rules", "must be a list of rules, got " + std::string(NodeKind(node)));
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsMap()) {
+      return InvalidKey("rules", "item " + std::to_string(i) + " must be a map (a rule)");
+    }
+    config.rules.push_back(YamlToJson(node[i]).dump());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ServeConfig> ParseServeConfig(std::string_view yaml, std::string_view source) {
   const std::string where(source);
   YAML::Node root;
@@ -198,6 +250,10 @@ Result<ServeConfig> ParseServeConfig(std::string_view yaml, std::string_view sou
                                            std::string(NodeKind(entry.first))));
     }
     const std::string& key = entry.first.Scalar();
+    if (key == "rules") {
+      TARN_TRY(ReadRules(entry.second, config).WithContext(where));
+      continue;
+    }
     const Field* field = FindField(key);
     if (field == nullptr) {
       return Error(Status::InvalidArgument(where + ": unknown key \"" + key +
@@ -246,6 +302,7 @@ Status ValidateServeConfig(const ServeConfig& config) {
   TARN_TRY(CheckAtLeast<int32_t>("default-partitions", config.default_partitions, 1));
   TARN_TRY(CheckAtLeast<int64_t>("flush-interval-ms", config.flush_interval_ms, 0));
   TARN_TRY(CheckAtLeast<int32_t>("max-request-bytes", config.max_request_bytes, 1024));
+  TARN_TRY(CheckAtLeast<int64_t>("max-http-body-bytes", config.max_http_body_bytes, 1024));
   TARN_TRY(CheckAtLeast<int64_t>("connections-max-idle-ms", config.connections_max_idle_ms, 0));
   TARN_TRY(CheckAtLeast<int64_t>("segment-bytes", config.segment_bytes, 1024));
   TARN_TRY(CheckAtLeast<int64_t>("segment-ms", config.segment_ms, 1));

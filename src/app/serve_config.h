@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/result.h"
 
@@ -46,6 +47,13 @@ struct ServeConfig {
   int32_t group_max_session_timeout_ms = 1800000;
   int32_t offsets_topic_partitions = 4;
   int64_t offsets_retention_ms = int64_t{7} * 24 * 3600 * 1000;
+  // The largest HTTP request body (a batch of published events, a schema).
+  int64_t max_http_body_bytes = 10 * 1024 * 1024;
+  // Refuse published events whose type has no contract (else only existing contracts apply).
+  bool require_contracts = false;
+  // Routing rules from tarn.yaml's `rules` list (no flag), each as JSON text; the router checks
+  // them at start (router/rule.h has the format).
+  std::vector<std::string> rules;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 
   bool embedded_broker() const { return broker == "on"; }

@@ -36,7 +36,7 @@ class HubSchemaLogTest : public ::testing::Test {
     auto broker = kafka::Broker::Open(io_, options_, clock_, nullptr);
     ASSERT_TRUE(broker.has_value()) << broker.error().ToString();
     broker_ = std::move(*broker);
-    hub_ = std::make_unique<hub::EmbeddedHub>(*broker_, clock_);
+    hub_ = std::make_unique<hub::EmbeddedHub>(*broker_, nullptr, clock_);
   }
   // Closes the broker as a clean shutdown would, or drops it without closing (a crash after
   // the acknowledged writes, which were fsync'd).

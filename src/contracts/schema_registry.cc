@@ -7,6 +7,8 @@
 
 #include "contracts/compatibility_checker.h"
 #include "contracts/registry_records.h"
+#include "contracts/schema_validator.h"
+#include "events/envelope.h"
 #include "net/asio.h"
 #include "net/signal.h"
 
@@ -256,6 +258,49 @@ Awaitable<RegistryResult<CompatibilityLevel>> SchemaRegistry::DeleteLevel(
         return Planned<CompatibilityLevel>{{EncodeRecord(ConfigRecord{subject, std::nullopt})},
                                            *before};
       });
+}
+
+Status SchemaRegistry::CheckEvent(const events::Envelope& event) const {
+  const std::string& subject = state_.SubjectForType(event.type());
+  RegistryResult<SubjectVersion> latest = state_.FindVersion(subject, "latest", false);
+  if (!latest) {
+    if (!require_contracts_) return Status::Ok();
+    return Status::InvalidArgument(fmt::format(
+        "event type {} has no contract (no schema under subject \"{}\") and contracts are required",
+        event.type(), subject));
+  }
+  const StoredSchema* stored = state_.FindSchema(latest->id);
+  if (stored == nullptr || !stored->parsed) {
+    return Status::Internal(fmt::format("the schema of {} version {} (id {}) cannot be read",
+                                        subject, latest->version, latest->id));
+  }
+  std::unique_ptr<SchemaValidator>& validator = validators_[latest->id];
+  if (!validator) validator = std::make_unique<SchemaValidator>(*stored->parsed);
+  std::vector<Finding> findings = validator->Validate(event.document());
+  if (findings.empty()) return Status::Ok();
+  std::string message = fmt::format("event does not satisfy the contract of {} ({} version {}, id {}):",
+                                    event.type(), subject, latest->version, latest->id);
+  for (size_t i = 0; i < findings.size(); ++i) {
+    message += fmt::format("{} {}: {}", i == 0 ? "" : ";", findings[i].path.empty() ? "/" : findings[i].path,
+                           findings[i].message);
+  }
+  return Status::InvalidArgument(std::move(message));
+}
+
+Awaitable<RegistryResult<std::string>> SchemaRegistry::BindContract(std::string type,
+                                                                    std::string subject) {
+  co_return co_await Write<std::string>([&]() -> RegistryResult<Planned<std::string>> {
+    if (Status valid = events::ValidateEventType(type); !valid.ok()) {
+      return RegistryFailure(RegistryErrorCode::kUnprocessableEntity, valid.message());
+    }
+    if (subject.empty()) {
+      return RegistryFailure(RegistryErrorCode::kUnprocessableEntity, "the subject is empty");
+    }
+    if (state_.SubjectForType(type) == subject) return Planned<std::string>{{}, subject};
+    ContractBindingRecord record{.type = type, .subject = subject};
+    if (subject == type) record.subject.reset();  // back to the default
+    return Planned<std::string>{{EncodeRecord(record)}, subject};
+  });
 }
 
 }  // namespace tarn::contracts

@@ -1,6 +1,7 @@
 // HTTP requests and responses as handlers see them: plain values, no Beast types.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "net/asio_fwd.h"
 
 namespace tarn::http {
 
@@ -30,11 +32,25 @@ struct Request {
   std::string body;
 };
 
+// Where a streamed response writes its body (see Response::stream).
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Sends `data` to the client. False once the client has gone, a write has timed out or the
+  // server is stopping: the stream should end.
+  virtual Awaitable<bool> Write(std::string data) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body{};
   std::vector<std::pair<std::string, std::string>> headers{};  // extra headers, in order
+  // A body sent piece by piece (server-sent events): when set, `body` is ignored, the status
+  // and headers go out at once, then `stream` writes until it returns, and the connection
+  // closes (the body ends with it). It must not outlive what it captures; the app keeps those
+  // alive until the io_context is done.
+  std::function<Awaitable<void>(BodyWriter&)> stream{};
 };
 
 // A JSON error response: {"error":{"code":"<code>","message":"<message>"}}.

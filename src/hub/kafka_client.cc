@@ -118,6 +118,11 @@ Status KafkaStatus(rd_kafka_resp_err_t err, std::string_view context, std::strin
   return Status(KafkaErrorCode(err), std::move(message));
 }
 
+Status KafkaStatus(const rd_kafka_error_t* error, std::string_view context) {
+  if (error == nullptr) return Status::Ok();
+  return KafkaStatus(rd_kafka_error_code(error), context, rd_kafka_error_string(error));
+}
+
 Result<const rd_kafka_metadata_topic_t*> FindTopic(const rd_kafka_metadata_t& metadata,
                                                    const std::string& topic) {
   for (int i = 0; i < metadata.topic_cnt; ++i) {
@@ -259,6 +264,70 @@ Result<EventPtr> KafkaClient::RunAdmin(
     return Error(Explain(KafkaStatus(err, brokers_, rd_kafka_event_error_string(event.get()))));
   }
   return event;
+}
+
+namespace {
+
+using ListOffsetsPtr = std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t,
+                                       RdKafkaDeleter<rd_kafka_ListConsumerGroupOffsets_destroy>>;
+using AlterOffsetsPtr = std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t,
+                                        RdKafkaDeleter<rd_kafka_AlterConsumerGroupOffsets_destroy>>;
+
+}  // namespace
+
+Result<std::map<std::pair<std::string, int32_t>, int64_t>> ListGroupOffsets(
+    const KafkaClient& client, const std::string& group,
+    const rd_kafka_topic_partition_list_t& partitions) {
+  ListOffsetsPtr request(rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), &partitions));
+  TARN_ASSIGN_OR_RETURN(
+      EventPtr event,
+      client.RunAdmin(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+                      [&](const rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+                        rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
+                        rd_kafka_ListConsumerGroupOffsets(client.get(), requests, 1, options,
+                                                          queue);
+                      }));
+  size_t count = 0;
+  const rd_kafka_group_result_t** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
+      rd_kafka_event_ListConsumerGroupOffsets_result(event.get()), &count);
+  std::map<std::pair<std::string, int32_t>, int64_t> out;
+  for (size_t i = 0; i < count; ++i) {
+    TARN_TRY(KafkaStatus(rd_kafka_group_result_error(results[i]),
+                         "cannot read the committed offsets of group " + Quote(group)));
+    const rd_kafka_topic_partition_list_t* list = rd_kafka_group_result_partitions(results[i]);
+    for (int p = 0; list != nullptr && p < list->cnt; ++p) {
+      const rd_kafka_topic_partition_t& tp = list->elems[p];
+      if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0) continue;
+      out[{tp.topic, tp.partition}] = tp.offset;
+    }
+  }
+  return out;
+}
+
+Status AlterGroupOffsets(const KafkaClient& client, const std::string& group,
+                         const rd_kafka_topic_partition_list_t& offsets) {
+  AlterOffsetsPtr alter(rd_kafka_AlterConsumerGroupOffsets_new(group.c_str(), &offsets));
+  TARN_ASSIGN_OR_RETURN(
+      EventPtr event,
+      client.RunAdmin(RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS,
+                      [&](const rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
+                        rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {alter.get()};
+                        rd_kafka_AlterConsumerGroupOffsets(client.get(), requests, 1, options,
+                                                           queue);
+                      }));
+  size_t count = 0;
+  const rd_kafka_group_result_t** results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
+      rd_kafka_event_AlterConsumerGroupOffsets_result(event.get()), &count);
+  const std::string context = "cannot commit the offsets of group " + Quote(group);
+  for (size_t i = 0; i < count; ++i) {
+    TARN_TRY(KafkaStatus(rd_kafka_group_result_error(results[i]), context));
+    const rd_kafka_topic_partition_list_t* list = rd_kafka_group_result_partitions(results[i]);
+    for (int p = 0; list != nullptr && p < list->cnt; ++p) {
+      TARN_TRY(KafkaStatus(list->elems[p].err, context + " on " + list->elems[p].topic + "/" +
+                                                   std::to_string(list->elems[p].partition)));
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace tarn::hub

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -55,6 +56,8 @@ StatusCode KafkaErrorCode(rd_kafka_resp_err_t err);
 // "<context>: <detail>", with the code from KafkaErrorCode; detail defaults to librdkafka's text
 // for `err`. OK when `err` is RD_KAFKA_RESP_ERR_NO_ERROR.
 Status KafkaStatus(rd_kafka_resp_err_t err, std::string_view context, std::string_view detail = {});
+// The same for an rd_kafka_error_t (its code and text); OK for null.
+Status KafkaStatus(const rd_kafka_error_t* error, std::string_view context);
 
 // The reason in a librdkafka log line, without the thread, client and broker names before it:
 // "[thrd:b:9092/bootstrap]: b:9092/bootstrap: Connect to ... failed" -> "Connect to ... failed".
@@ -69,6 +72,20 @@ Result<const rd_kafka_metadata_topic_t*> FindTopic(const rd_kafka_metadata_t& me
 // (librdkafka names) set on it. InvalidArgument when librdkafka refuses a property.
 Result<ConfPtr> NewClientConf(const KafkaClientOptions& options,
                               const std::vector<std::pair<std::string, std::string>>& properties);
+
+class KafkaClient;
+
+// Consumer group `group`'s committed offsets of `partitions`, by (topic, partition); partitions
+// it never committed are absent. Admin API (OffsetFetch); blocks up to the client's time-out.
+Result<std::map<std::pair<std::string, int32_t>, int64_t>> ListGroupOffsets(
+    const KafkaClient& client, const std::string& group,
+    const rd_kafka_topic_partition_list_t& partitions);
+
+// Commits `offsets` (topic, partition and offset of each element) for `group` as the admin API
+// does, outside any generation; the broker refuses it while the group has members
+// (kFailedPrecondition: UNKNOWN_MEMBER_ID and the like). Blocks up to the client's time-out.
+Status AlterGroupOffsets(const KafkaClient& client, const std::string& group,
+                         const rd_kafka_topic_partition_list_t& offsets);
 
 // One librdkafka client handle (producer or consumer). Owns the rd_kafka_t; movable, not
 // copyable; the handle itself is thread-safe as librdkafka's are. librdkafka's log lines are not

@@ -554,6 +554,43 @@ Awaitable<Result<std::map<int32_t, PartitionBounds>>> KafkaHub::Bounds(std::stri
   co_return bounds;
 }
 
+Awaitable<Result<std::map<int32_t, int64_t>>> KafkaHub::CommittedOffsets(std::string group,
+                                                                         std::string topic) {
+  Result<int32_t> partition_count = co_await PartitionCount(topic);
+  if (!partition_count) co_return Error(partition_count.error());
+  std::shared_ptr<Producer> producer = producer_;
+  auto list = [producer, group, topic,
+               count = *partition_count]() -> Result<std::map<int32_t, int64_t>> {
+    PartitionListPtr partitions(rd_kafka_topic_partition_list_new(count));
+    for (int32_t partition = 0; partition < count; ++partition) {
+      rd_kafka_topic_partition_list_add(partitions.get(), topic.c_str(), partition);
+    }
+    TARN_ASSIGN_OR_RETURN(auto committed, ListGroupOffsets(producer->client(), group, *partitions));
+    std::map<int32_t, int64_t> offsets;
+    for (const auto& [where, offset] : committed) {
+      if (where.first == topic) offsets[where.second] = offset;
+    }
+    return offsets;
+  };
+  Result<std::map<int32_t, int64_t>> offsets = co_await OnWorker(*workers_, std::move(list));
+  co_return offsets;
+}
+
+Awaitable<Status> KafkaHub::CommitOffsets(std::string group, std::string topic,
+                                          std::map<int32_t, int64_t> offsets) {
+  if (offsets.empty()) co_return Status::Ok();
+  std::shared_ptr<Producer> producer = producer_;
+  auto commit = [producer, group, topic, offsets] {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    for (const auto& [partition, offset] : offsets) {
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = offset;
+    }
+    return AlterGroupOffsets(producer->client(), group, *list);
+  };
+  Status committed = co_await OnWorker(*workers_, std::move(commit));
+  co_return committed;
+}
+
 Awaitable<Result<std::vector<StoredRecord>>> KafkaHub::Read(std::string topic,
                                                             std::map<int32_t, int64_t> from,
                                                             size_t max_records,

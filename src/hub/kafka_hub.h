@@ -71,6 +71,12 @@ class KafkaHub : public Hub {
                                                     std::chrono::milliseconds max_wait) override;
   // One watermark query per partition.
   Awaitable<Result<std::map<int32_t, PartitionBounds>>> Bounds(std::string topic) override;
+  // The admin API: OffsetFetch, and OffsetCommit outside any generation (as
+  // AlterConsumerGroupOffsets does), which the cluster refuses while the group has members.
+  Awaitable<Result<std::map<int32_t, int64_t>>> CommittedOffsets(std::string group,
+                                                                 std::string topic) override;
+  Awaitable<Status> CommitOffsets(std::string group, std::string topic,
+                                  std::map<int32_t, int64_t> offsets) override;
 
  private:
   class Producer;  // the producer handle, its delivery reports and the appends awaiting them

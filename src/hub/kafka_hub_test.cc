@@ -317,6 +317,20 @@ TEST_F(KafkaHubTest, RecordsTheTopicRefusesAreInvalidArgument) {
   EXPECT_TRUE(Run(hub_->Append("tiny", {Keyed("k", "small")})).has_value());
 }
 
+TEST_F(KafkaHubTest, GroupOffsetsCommitAndReadBack) {
+  ASSERT_TRUE(Run(hub_->EnsureTopic("lanes", TopicSpec{.partitions = 2, .configs = {}})));
+  ASSERT_TRUE(Run(hub_->Append("lanes", {Keyless("a"), Keyless("b"), Keyless("c")})));
+  EXPECT_TRUE(Run(hub_->CommittedOffsets("router", "lanes")).value().empty());
+  ASSERT_TRUE(Run(hub_->CommitOffsets("router", "lanes", {{0, 2}, {1, 0}})).ok());
+  EXPECT_EQ(Run(hub_->CommittedOffsets("router", "lanes")).value(),
+            (std::map<int32_t, int64_t>{{0, 2}, {1, 0}}));
+  ASSERT_TRUE(Run(hub_->CommitOffsets("router", "lanes", {{0, 3}})).ok());
+  EXPECT_EQ(Run(hub_->CommittedOffsets("router", "lanes")).value(),
+            (std::map<int32_t, int64_t>{{0, 3}, {1, 0}}));
+  EXPECT_TRUE(Run(hub_->CommittedOffsets("other", "lanes")).value().empty());
+  EXPECT_EQ(Run(hub_->CommittedOffsets("router", "nothere")).error().code(), StatusCode::kNotFound);
+}
+
 TEST_F(KafkaHubTest, AppendToAnUnknownTopicIsNotFound) {
   Result<std::vector<RecordPosition>> appended = Run(hub_->Append("nothere", {Keyed("k", "v")}));
   ASSERT_FALSE(appended.has_value());
