@@ -111,6 +111,13 @@ router::DeliveryFactory MakeDeliveryFactory(IoContext& io, hub::Hub& hub) {
   };
 }
 
+// The bus's max.message.bytes: one request's events for one partition go in one batch, so it
+// holds the largest request body.
+int64_t BusMaxMessageBytes(const ServeConfig& config) {
+  return std::max<int64_t>(gateway::GatewayOptions{}.bus_max_message_bytes,
+                           config.max_http_body_bytes + (1 << 20));
+}
+
 // What is served over either hub: /health and /metrics, the schema registry and contracts (their
 // state replayed from `_schemas`), the HTTP event API, the router's rules and faults. Runs the
 // loop until SIGINT or SIGTERM, which also calls `stop`. `serving` ends the start-up log line.
@@ -128,8 +135,7 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
 
   // The HTTP event API publishes to the bus through the hub, checking each event's contract.
   gateway::GatewayOptions gateway_options;
-  gateway_options.bus_max_message_bytes = std::max<int64_t>(gateway_options.bus_max_message_bytes,
-                                                            config.max_http_body_bytes + (1 << 20));
+  gateway_options.bus_max_message_bytes = BusMaxMessageBytes(config);
   gateway::EventGateway event_gateway(
       hub,
       [&schema_registry](const events::Envelope& event) {
@@ -229,6 +235,9 @@ Status ServeOverCluster(const ServeConfig& config, IoContext& io, MetricsRegistr
   hub::KafkaHubOptions options;
   options.brokers = config.brokers;
   options.client_id = "tarn-serve/" + std::string(kVersion);
+  // librdkafka refuses larger records itself; let the cluster's topic limits decide instead.
+  options.max_record_bytes =
+      static_cast<int32_t>(std::min<int64_t>(BusMaxMessageBytes(config), 1'000'000'000));
   TARN_ASSIGN_OR_RETURN(std::unique_ptr<hub::KafkaHub> hub, hub::KafkaHub::Create(io, options));
   return ServeHttp(io, config, metrics, *hub, "over the Kafka cluster at " + config.brokers, {});
 }

@@ -176,6 +176,7 @@ std::vector<std::pair<std::string, std::string>> ProducerProperties(
       {"acks", "all"},
       {"partitioner", "murmur2_random"},  // Append picks partitions itself; this is for agreement
       {"message.timeout.ms", std::to_string(options.timeout.count())},
+      {"message.max.bytes", std::to_string(options.max_record_bytes)},
       {"allow.auto.create.topics", "false"},
   };
 }

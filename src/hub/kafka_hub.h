@@ -30,6 +30,9 @@ struct KafkaHubOptions {
   // delivery (message.timeout.ms), a record known to be there but not fetched yet.
   std::chrono::milliseconds timeout{10000};
   std::string client_id = "tarn";
+  // The largest record the producer sends (librdkafka's message.max.bytes; it refuses larger
+  // ones itself, as kInvalidArgument). The cluster's topic limits may be lower.
+  int32_t max_record_bytes = 1'000'000;
   // How long a topic's partition count is trusted before metadata is asked again.
   std::chrono::milliseconds metadata_max_age{30000};
   size_t max_idle_readers = 8;                           // consumers kept for reuse, all topics

@@ -257,6 +257,22 @@ class ExternalClusterTest(ServerTestCase):
             cursor = body["next"]
         self.assertEqual({i: seen.get(i) for i in wanted}, wanted)
 
+    def test_an_event_over_librdkafkas_default_record_limit_is_published(self):
+        big = payment("big-1", "big-key")
+        big["note"] = "x" * 1_040_000  # under the envelope limit (1 MiB), over 1,000,000
+        status, body = call(self.front, "POST", "/v1/events", big)
+        self.assertEqual(status, 200, body)
+        [answer] = body["events"]
+        consumer = Consumer(client_conf(self.bootstrap, **{"group.id": "big-reader"}))
+        try:
+            consumer.assign([TopicPartition("bus", answer["partition"], answer["offset"])])
+            message = consumer.poll(20)
+            self.assertIsNotNone(message)
+            self.assertIsNone(message.error())
+            self.assertEqual(json.loads(message.value())["note"], big["note"])
+        finally:
+            consumer.close()
+
     def test_a_long_poll_on_the_front_wakes_on_a_produce_to_the_cluster(self):
         topic = self.unique_topic("tail")
         producer = Producer(client_conf(self.bootstrap))
