@@ -6,8 +6,9 @@ cluster's `_schemas` topic (read with confluent-kafka); a restarted front and a 
 replay them; registry errors keep Confluent's codes; events published to a front over HTTP land
 on the cluster's `bus` with the partitionKey as key, in the partition Kafka's Java client picks,
 and refused events write nothing; a front's long poll wakes, and its server-sent event stream
-follows, when a Kafka client produces to the cluster; and start-up fails clearly when the cluster
-cannot be reached or --brokers is missing.
+follows, when a Kafka client produces to the cluster; the front's router reads the cluster's bus,
+routes to a channel topic there and commits its lane's position as the cluster's consumer group
+offsets; and start-up fails clearly when the cluster cannot be reached or --brokers is missing.
 
 Run: /usr/bin/python3 tests/compat/test_external_cluster.py --tarn build/release/src/app/tarn
 """
@@ -27,11 +28,11 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tarn_server  # noqa: E402
-from tarn_server import ServerTestCase, TarnServer, tarn_binary  # noqa: E402
+from tarn_server import ServerTestCase, TarnServer, tarn_binary, wait_until  # noqa: E402
 from test_confluent_kafka import client_conf, read_all  # noqa: E402
 from test_schema_registry import ORDER_BROKEN, ORDER_V1, ORDER_V2, schema_body  # noqa: E402
 
-from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition  # noqa: E402
 
 PARTITIONS = 3
 REGISTRY_TYPE = "application/vnd.schemaregistry.v1+json"
@@ -272,6 +273,51 @@ class ExternalClusterTest(ServerTestCase):
             self.assertEqual(json.loads(message.value())["note"], big["note"])
         finally:
             consumer.close()
+
+    def test_the_fronts_router_routes_through_the_cluster_and_commits_there(self):
+        channel = self.unique_topic("big-payments")
+        status, body = call(self.front, "PUT", "/v1/rules/big-payments",
+                            {"name": "big-payments",
+                             "pattern": {"type": ["payment-taken"],
+                                         "payment": {"amount": [{"numeric": [">", 100]}]}},
+                             "targets": [{"channel": channel}]})
+        self.assertIn(status, (200, 201), body)
+        destination = f"channel:{channel}"
+
+        def lane():
+            _, lanes = call(self.front, "GET", "/v1/router/lanes")
+            return next((entry for entry in lanes["lanes"] if entry["destination"] == destination),
+                        None)
+        wait_until(lane, 10, "the channel's lane")
+        time.sleep(0.5)  # the lane has read its starting position (the end of the bus)
+        events = [payment(f"route-{i}", f"payer-{i % 4}", amount=i * 10) for i in range(30)]
+        status, body = call(self.front, "POST", "/v1/events", events)
+        self.assertEqual(status, 200, body)
+        expected = sorted(e["id"] for e in events if e["payment"]["amount"] > 100)
+
+        def routed():
+            try:
+                got = read_all(self.bootstrap, channel, range(PARTITIONS))
+            except KafkaException:  # the channel topic is not there yet
+                return None
+            ids = sorted(json.loads(m.value())["id"] for msgs in got.values() for m in msgs)
+            return ids if len(ids) >= len(expected) else None
+        self.assertEqual(wait_until(routed, 30, "the routed events on the cluster"), expected)
+
+        # The lane's position is the cluster's committed offsets of its consumer group.
+        ends = {p: self.end_offset("bus", p) for p in range(PARTITIONS)}
+
+        def committed():
+            consumer = Consumer(client_conf(self.bootstrap,
+                                            **{"group.id": f"tarn-router.{destination}"}))
+            try:
+                offsets = consumer.committed([TopicPartition("bus", p) for p in range(PARTITIONS)],
+                                             timeout=10)
+            finally:
+                consumer.close()
+            got = {tp.partition: tp.offset for tp in offsets}
+            return got if got == ends else None
+        wait_until(committed, 30, f"the lane's commits to reach {ends}", interval_s=0.3)
 
     def test_a_long_poll_on_the_front_wakes_on_a_produce_to_the_cluster(self):
         topic = self.unique_topic("tail")
