@@ -34,20 +34,10 @@ Awaitable<Result<DeliveryReport>> ChannelDelivery::Deliver(std::vector<RoutedEve
     records.push_back(std::move(record));
     indexes.push_back(i);
   }
-  if (records.empty()) co_return DeliveryReport{std::move(failures), 0};
-
-  Result<std::vector<hub::RecordPosition>> appended = co_await hub_.Append(target_.topic, records);
-  if (appended) co_return DeliveryReport{std::move(failures), 0};
-  if (appended.error().code() != StatusCode::kInvalidArgument) co_return Error(appended.error());
-  // The topic refused the batch: one record at a time, so that only those it refuses fail.
-  for (size_t i = 0; i < records.size(); ++i) {
-    std::vector<hub::OutgoingRecord> one;
-    one.push_back(records[i]);
-    Result<std::vector<hub::RecordPosition>> single = co_await hub_.Append(target_.topic, std::move(one));
-    if (single) continue;
-    if (single.error().code() != StatusCode::kInvalidArgument) co_return Error(single.error());
-    failures.push_back({indexes[i], "RecordRefused", single.error().message()});
-  }
+  Result<std::vector<DeliveryFailure>> refused =
+      co_await AppendAll(hub_, target_.topic, std::move(records), std::move(indexes));
+  if (!refused) co_return Error(refused.error());
+  failures.insert(failures.end(), refused->begin(), refused->end());
   std::sort(failures.begin(), failures.end(),
             [](const DeliveryFailure& a, const DeliveryFailure& b) { return a.index < b.index; });
   co_return DeliveryReport{std::move(failures), 0};

@@ -49,6 +49,13 @@ class Delivery {
   virtual void Cancel() {}
 };
 
+// Appends `records` to `topic` as one call; when the topic refuses them (kInvalidArgument: too
+// large, say), one at a time, so that only the records it refuses fail (RecordRefused, with
+// `indexes[i]` as the failure's index for records[i]). Other hub errors are errors.
+Awaitable<Result<std::vector<DeliveryFailure>>> AppendAll(hub::Hub& hub, std::string topic,
+                                                          std::vector<hub::OutgoingRecord> records,
+                                                          std::vector<size_t> indexes);
+
 // Makes the delivery for a target's destination.
 using DeliveryFactory = std::function<std::unique_ptr<Delivery>(const Target& target)>;
 
