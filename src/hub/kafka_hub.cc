@@ -400,7 +400,7 @@ KafkaHub::KafkaHub(IoContext& io, KafkaHubOptions options)
     : io_(io),
       options_(std::move(options)),
       workers_(std::make_unique<asio::thread_pool>(std::max(options_.worker_threads, 1))),
-      idle_sweep_(std::make_unique<IdleSweep>(io)) {}
+      idle_sweep_(std::make_shared<IdleSweep>(io)) {}
 
 KafkaHub::~KafkaHub() {
   idle_sweep_->timer.cancel();
@@ -718,8 +718,11 @@ void KafkaHub::ArmIdleSweep() {
   idle_sweep_->armed = true;
   // The first idle reader is the one idle longest.
   idle_sweep_->timer.expires_at(idle_readers_.front()->idle_since + options_.reader_idle_timeout);
-  idle_sweep_->timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: the hub is going away
+  // A completion already queued when the hub goes runs anyway: it checks the sweep is still
+  // there (the hub owns it) before touching the hub.
+  std::weak_ptr<IdleSweep> sweep = idle_sweep_;
+  idle_sweep_->timer.async_wait([this, sweep](const boost::system::error_code& ec) {
+    if (ec || sweep.expired()) return;  // cancelled: the hub is going away
     idle_sweep_->armed = false;
     CloseIdleReaders(/*all=*/false);
     ArmIdleSweep();

@@ -40,9 +40,10 @@ struct KafkaHubOptions {
   int worker_threads = 2;                                // threads for the blocking calls
 };
 
-// Owned by the app; used from the io_context's thread only (the Hub contract). Destroy it only
-// when the io_context no longer runs its coroutines (after run() has returned): it waits for its
-// worker threads and closes every librdkafka handle, which may take up to `timeout`.
+// Owned by the app (or by whatever uses the cluster, such as a bridge to another hub); used from
+// the io_context's thread only (the Hub contract). Destroy it when none of its calls is in
+// flight (or once the io_context no longer runs): it waits for its worker threads and closes
+// every librdkafka handle, which may take up to `timeout`.
 //
 // Differences from the embedded hub, which Kafka clients share: the records of one partition are
 // produced together and in order (the idempotent producer keeps the order), but a call larger
@@ -109,7 +110,7 @@ class KafkaHub : public Hub {
   std::shared_ptr<Producer> producer_;
   std::map<std::string, CachedCount> partition_counts_;
   std::vector<std::unique_ptr<Reader>> idle_readers_;  // the least recently used first
-  std::unique_ptr<IdleSweep> idle_sweep_;
+  std::shared_ptr<IdleSweep> idle_sweep_;
   uint32_t next_keyless_partition_ = 0;
 };
 

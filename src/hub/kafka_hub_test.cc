@@ -108,6 +108,7 @@ class KafkaHubTest : public ::testing::Test {
         });
     Result<uint16_t> port = server_->Listen("127.0.0.1", 0);
     ASSERT_TRUE(port.has_value()) << port.error().ToString();
+    port_ = *port;
     kafka::BrokerOptions options;
     options.data_dir = dir_;
     options.advertised_port = *port;
@@ -147,6 +148,7 @@ class KafkaHubTest : public ::testing::Test {
   fs::path dir_;
   IoContext io_;
   std::unique_ptr<net::FrameServer> server_;
+  uint16_t port_ = 0;
   std::unique_ptr<kafka::Broker> broker_;
   std::unique_ptr<kafka::GroupCoordinator> groups_;
   std::unique_ptr<KafkaHub> hub_;
@@ -249,6 +251,21 @@ TEST_F(KafkaHubTest, ReadsInALoopContinueWhereTheLastEndedAndMayGoBack) {
   ASSERT_EQ(again.size(), 2u);
   EXPECT_EQ(again[0].offset, 10);
   EXPECT_EQ(again[1].value, "11");
+}
+
+TEST_F(KafkaHubTest, IdleReadersAreClosedAndReplacedOnDemand) {
+  hub_.reset();
+  hub_ = KafkaHub::Create(io_, KafkaHubOptions{.brokers = "127.0.0.1:" + std::to_string(port_),
+                                               .reader_idle_timeout = milliseconds(50)})
+             .value();
+  ASSERT_TRUE(Run(hub_->EnsureTopic("idle", TopicSpec{.partitions = 1, .configs = {}})));
+  ASSERT_TRUE(Run(hub_->Append("idle", {Keyed("k", "1"), Keyed("k", "2")})));
+  EXPECT_EQ(ReadAll("idle", 0, 0).size(), 2u);
+  io_.restart();
+  io_.run_for(milliseconds(300));  // the sweep closes the reader
+  std::vector<StoredRecord> again = ReadAll("idle", 0, 1);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].value, "2");
 }
 
 TEST_F(KafkaHubTest, ReadAtTheEndWaitsForAnAppendOrTheDeadline) {
