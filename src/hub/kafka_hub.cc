@@ -670,21 +670,19 @@ Awaitable<Result<std::vector<StoredRecord>>> KafkaHub::ReadFrom(
 
 Result<std::unique_ptr<KafkaHub::Reader>> KafkaHub::TakeReader(
     const std::string& topic, const std::map<int32_t, int64_t>& from) {
-  // Best a reader already where the call starts, else any reader of the topic (it re-assigns).
-  auto take = [&](auto matches) -> std::unique_ptr<Reader> {
-    for (auto it = idle_readers_.rbegin(); it != idle_readers_.rend(); ++it) {
-      if (!matches(**it)) continue;
-      std::unique_ptr<Reader> reader = std::move(*it);
-      idle_readers_.erase(std::next(it).base());
-      return reader;
-    }
-    return nullptr;
-  };
-  if (auto reader =
-          take([&](const Reader& r) { return r.topic == topic && r.positions == from; })) {
+  // Best a reader already where the call starts (a poll loop's own). Else the topic's reader
+  // idle longest, which re-assigns: the recently used ones likely belong to loops still going.
+  auto it = std::find_if(idle_readers_.begin(), idle_readers_.end(),
+                         [&](const auto& r) { return r->topic == topic && r->positions == from; });
+  if (it == idle_readers_.end()) {
+    it = std::find_if(idle_readers_.begin(), idle_readers_.end(),
+                      [&](const auto& r) { return r->topic == topic; });
+  }
+  if (it != idle_readers_.end()) {
+    std::unique_ptr<Reader> reader = std::move(*it);
+    idle_readers_.erase(it);
     return reader;
   }
-  if (auto reader = take([&](const Reader& r) { return r.topic == topic; })) return reader;
 
   KafkaClientOptions client_options{options_.brokers, options_.timeout, options_.client_id};
   TARN_ASSIGN_OR_RETURN(ConfPtr conf, NewClientConf(client_options, ConsumerProperties()));
