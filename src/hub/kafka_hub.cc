@@ -307,8 +307,9 @@ class KafkaHub::Producer {
       if (index < pending.first_failed) {
         pending.first_failed = index;
         const char* topic = message.rkt != nullptr ? rd_kafka_topic_name(message.rkt) : "?";
+        // Not rd_kafka_message_errstr: on a delivery report the payload is the record's value.
         pending.error = client_.Explain(RecordError(message.err, topic, message.partition, index,
-                                                    rd_kafka_message_errstr(&message)));
+                                                    rd_kafka_err2str(message.err)));
       }
     } else {
       pending.positions[index] = RecordPosition{message.partition, message.offset};
