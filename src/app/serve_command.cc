@@ -1,12 +1,16 @@
-// `tarn serve`: the broker, its Kafka listener, the HTTP listener and the metrics, on one
-// event-loop thread (plus the log's sync thread). SIGTERM and SIGINT stop it cleanly: the
-// listeners close, every log is synced and closed, producer state is saved.
+// `tarn serve`: with --broker on (the default), the broker, its Kafka listener, the HTTP
+// listener and the metrics, on one event-loop thread (plus the log's sync thread); with
+// --broker off, the HTTP listener only, over an external Kafka cluster (hub::KafkaHub, whose
+// librdkafka threads and workers never touch the loop's state). The HTTP services are the same
+// either way. SIGTERM and SIGINT stop it cleanly: the listeners close, every log is synced and
+// closed, producer state is saved.
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "app/command_line.h"
@@ -14,8 +18,8 @@
 #include "app/serve_config.h"
 #include "app/version.h"
 #include "base/metrics.h"
-#include "contracts/broker_schema_log.h"
 #include "contracts/contract_routes.h"
+#include "contracts/hub_schema_log.h"
 #include "contracts/registry_routes.h"
 #include "contracts/schema_registry.h"
 #include "events/envelope.h"
@@ -23,11 +27,13 @@
 #include "http/server.h"
 #include "http/standard_routes.h"
 #include "hub/embedded_hub.h"
+#include "hub/kafka_hub.h"
 #include "kafka/broker.h"
 #include "kafka/group/group_coordinator.h"
 #include "kafka/session.h"
 #include "net/asio.h"
 #include "net/frame_server.h"
+#include "net/host_port.h"
 #include "net/run_to_completion.h"
 #include "router/channel_delivery.h"
 #include "router/faults.h"
@@ -105,56 +111,36 @@ router::DeliveryFactory MakeDeliveryFactory(IoContext& io, hub::Hub& hub) {
   };
 }
 
-Status Serve(const ServeConfig& config) {
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-  RaiseOpenFileLimit();
-  TARN_ASSIGN_OR_RETURN(auto kafka_addr, ParseHostPort(config.kafka_addr));
-  TARN_ASSIGN_OR_RETURN(auto http_addr, ParseHostPort(config.http_addr));
+// The bus's max.message.bytes: one request's events for one partition go in one batch, so it
+// holds the largest request body.
+int64_t BusMaxMessageBytes(const ServeConfig& config) {
+  return std::max<int64_t>(gateway::GatewayOptions{}.bus_max_message_bytes,
+                           config.max_http_body_bytes + (1 << 20));
+}
 
-  IoContext io;
-  MetricsRegistry metrics;
-
-  // The Kafka listener binds first so that a port of 0 can be advertised as the bound port.
-  // Connections are accepted only once io.run() starts, after the broker and the group
-  // coordinator (which reads every committed offset back) are open.
-  std::unique_ptr<kafka::Broker> broker;
-  std::unique_ptr<kafka::GroupCoordinator> groups;
-  net::FrameServerOptions frame_options;
-  frame_options.max_frame_bytes = config.max_request_bytes;
-  frame_options.idle_timeout = std::chrono::milliseconds(config.connections_max_idle_ms);
-  net::FrameServer kafka_server(io, frame_options, [&](const net::ConnectionInfo& info) {
-    return kafka::MakeSession(*broker, *groups, info);
-  });
-  TARN_ASSIGN_OR_RETURN(uint16_t kafka_port, kafka_server.Listen(kafka_addr.first, kafka_addr.second));
-  std::string advertised_host = kafka_addr.first;
-  uint16_t advertised_port = kafka_port;
-  if (!config.advertised_kafka_addr.empty()) {
-    TARN_ASSIGN_OR_RETURN(auto adv, ParseHostPort(config.advertised_kafka_addr));
-    advertised_host = adv.first;
-    advertised_port = adv.second;
-  }
-  if (advertised_host == "0.0.0.0" || advertised_host == "::") advertised_host = "127.0.0.1";
-
-  TARN_ASSIGN_OR_RETURN(broker, kafka::Broker::Open(io, ToBrokerOptions(config, advertised_host, advertised_port),
-                                                    SystemClock(), &metrics));
-  TARN_ASSIGN_OR_RETURN(groups, kafka::GroupCoordinator::Open(io, *broker, ToGroupOptions(config),
-                                                              SystemClock()));
-  metrics.AddCallbackGauge("tarn_kafka_connections", "Open Kafka client connections.",
-                           [&kafka_server] { return static_cast<double>(kafka_server.open_connections()); });
+// What is served over either hub: /health and /metrics, the schema registry and contracts (their
+// state replayed from `_schemas`), the HTTP event API, the router's rules and faults. Runs the
+// loop until SIGINT or SIGTERM, which also calls `stop`. `serving` ends the start-up log line.
+Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metrics, hub::Hub& hub,
+                 const std::string& serving, const std::function<void()>& stop) {
+  TARN_ASSIGN_OR_RETURN(auto http_addr, net::ParseHostPort(config.http_addr));
 
   // The schema registry replays its state from the _schemas topic and serves on the HTTP address.
-  TARN_ASSIGN_OR_RETURN(auto schema_log, contracts::BrokerSchemaLog::Open(*broker, SystemClock()));
-  TARN_ASSIGN_OR_RETURN(auto schema_registry, contracts::SchemaRegistry::Open(io, std::move(schema_log)));
+  TARN_ASSIGN_OR_RETURN(auto schema_log,
+                        net::RunToCompletion(io, contracts::HubSchemaLog::Open(hub)));
+  TARN_ASSIGN_OR_RETURN(
+      auto schema_registry,
+      net::RunToCompletion(io, contracts::SchemaRegistry::Open(io, std::move(schema_log))));
   schema_registry->set_require_contracts(config.require_contracts);
 
   // The HTTP event API publishes to the bus through the hub, checking each event's contract.
-  hub::EmbeddedHub hub(*broker, groups.get(), SystemClock());
   gateway::GatewayOptions gateway_options;
-  gateway_options.bus_max_message_bytes =
-      std::max<int64_t>(gateway_options.bus_max_message_bytes, config.max_http_body_bytes + (1 << 20));
+  gateway_options.bus_max_message_bytes = BusMaxMessageBytes(config);
   gateway::EventGateway event_gateway(
       hub,
-      [&schema_registry](const events::Envelope& event) { return schema_registry->CheckEvent(event); },
+      [&schema_registry](const events::Envelope& event) {
+        return schema_registry->CheckEvent(event);
+      },
       SystemClock(), metrics, gateway_options);
   TARN_TRY(net::RunToCompletion(io, event_gateway.Start()));
 
@@ -171,7 +157,8 @@ Status Serve(const ServeConfig& config) {
   http_options.max_body_bytes = static_cast<size_t>(config.max_http_body_bytes);
   http::Server http_server(io, http_options);
   http::AddStandardRoutes(http_server, metrics, [&config] {
-    return nlohmann::json{{"status", "ok"}, {"region", config.region}, {"version", std::string(kVersion)}};
+    return nlohmann::json{
+        {"status", "ok"}, {"region", config.region}, {"version", std::string(kVersion)}};
   });
   contracts::AddSchemaRegistryRoutes(http_server, *schema_registry);
   contracts::AddContractRoutes(http_server, *schema_registry);
@@ -179,32 +166,99 @@ Status Serve(const ServeConfig& config) {
   router::AddRuleRoutes(http_server, rules, event_router);
   router::AddFaultRoutes(http_server, faults);
   TARN_ASSIGN_OR_RETURN(uint16_t http_port, http_server.Listen(http_addr.first, http_addr.second));
-
-  // Tests and scripts read these two lines to find ports chosen with port 0.
-  spdlog::info("kafka listening on {}:{}", kafka_addr.first, kafka_port);
+  // Tests and scripts read the "listening on" lines to find ports chosen with port 0.
   spdlog::info("http listening on {}:{}", http_addr.first, http_port);
-  spdlog::info("tarn {} serving region {} from {}", kVersion, config.region, config.data_dir.string());
+  spdlog::info("tarn {} serving region {} {}", kVersion, config.region, serving);
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", signal);
-    kafka_server.Stop();
+    if (stop) stop();
     http_server.Stop();
     event_router.Stop();
     io.stop();
   });
   io.run();
+  return Status::Ok();
+}
+
+// --broker on: the embedded broker and its Kafka listener, with the HTTP services over it.
+Status ServeWithBroker(const ServeConfig& config, IoContext& io, MetricsRegistry& metrics) {
+  TARN_ASSIGN_OR_RETURN(auto kafka_addr, net::ParseHostPort(config.kafka_addr));
+
+  // The Kafka listener binds first so that a port of 0 can be advertised as the bound port.
+  // Connections are served once the loop runs, after the broker and the group coordinator (which
+  // reads every committed offset back) are open.
+  std::unique_ptr<kafka::Broker> broker;
+  std::unique_ptr<kafka::GroupCoordinator> groups;
+  net::FrameServerOptions frame_options;
+  frame_options.max_frame_bytes = config.max_request_bytes;
+  frame_options.idle_timeout = std::chrono::milliseconds(config.connections_max_idle_ms);
+  net::FrameServer kafka_server(io, frame_options, [&](const net::ConnectionInfo& info) {
+    return kafka::MakeSession(*broker, *groups, info);
+  });
+  TARN_ASSIGN_OR_RETURN(uint16_t kafka_port,
+                        kafka_server.Listen(kafka_addr.first, kafka_addr.second));
+  std::string advertised_host = kafka_addr.first;
+  uint16_t advertised_port = kafka_port;
+  if (!config.advertised_kafka_addr.empty()) {
+    TARN_ASSIGN_OR_RETURN(auto adv, net::ParseHostPort(config.advertised_kafka_addr));
+    advertised_host = adv.first;
+    advertised_port = adv.second;
+  }
+  if (advertised_host == "0.0.0.0" || advertised_host == "::") advertised_host = "127.0.0.1";
+
+  TARN_ASSIGN_OR_RETURN(
+      broker, kafka::Broker::Open(io, ToBrokerOptions(config, advertised_host, advertised_port),
+                                  SystemClock(), &metrics));
+  TARN_ASSIGN_OR_RETURN(
+      groups, kafka::GroupCoordinator::Open(io, *broker, ToGroupOptions(config), SystemClock()));
+  metrics.AddCallbackGauge(
+      "tarn_kafka_connections", "Open Kafka client connections.",
+      [&kafka_server] { return static_cast<double>(kafka_server.open_connections()); });
+  spdlog::info("kafka listening on {}:{}", kafka_addr.first, kafka_port);
+
+  hub::EmbeddedHub hub(*broker, groups.get(), SystemClock());
+  Status served = ServeHttp(io, config, metrics, hub, "from " + config.data_dir.string(),
+                            [&kafka_server] { kafka_server.Stop(); });
+  kafka_server.Stop();
   groups->Stop();
   Status closed = broker->Close();
-  if (closed.ok()) spdlog::info("shut down cleanly");
+  TARN_TRY(served);
   return closed;
+}
+
+// --broker off: no data directory, no Kafka listener, no group coordinator; the HTTP services
+// over the external cluster.
+Status ServeOverCluster(const ServeConfig& config, IoContext& io, MetricsRegistry& metrics) {
+  hub::KafkaHubOptions options;
+  options.brokers = config.brokers;
+  options.client_id = "tarn-serve/" + std::string(kVersion);
+  // librdkafka refuses larger records itself; let the cluster's topic limits decide instead.
+  options.max_record_bytes =
+      static_cast<int32_t>(std::min<int64_t>(BusMaxMessageBytes(config), 1'000'000'000));
+  TARN_ASSIGN_OR_RETURN(std::unique_ptr<hub::KafkaHub> hub, hub::KafkaHub::Create(io, options));
+  return ServeHttp(io, config, metrics, *hub, "over the Kafka cluster at " + config.brokers, {});
+}
+
+Status Serve(const ServeConfig& config) {
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  RaiseOpenFileLimit();
+  IoContext io;
+  MetricsRegistry metrics;
+  Status served = config.embedded_broker() ? ServeWithBroker(config, io, metrics)
+                                           : ServeOverCluster(config, io, metrics);
+  if (served.ok()) spdlog::info("shut down cleanly");
+  return served;
 }
 
 }  // namespace
 
 void AddServeCommand(CLI::App& root, int& exit_code) {
-  auto* cmd = root.add_subcommand("serve", "Run the Tarn server: Kafka listener, HTTP API, storage");
+  auto* cmd = root.add_subcommand(
+      "serve",
+      "Run the Tarn server: Kafka listener, HTTP API, storage (or HTTP only, over a cluster)");
   auto config = std::make_shared<ServeConfig>();
   AddServeFlags(*cmd, *config);
   cmd->callback([cmd, config, &exit_code] { exit_code = ReportStatus(*cmd, Serve(*config)); });

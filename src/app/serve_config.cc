@@ -8,13 +8,15 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <type_traits>
 #include <variant>
 #include <vector>
+
+#include "hub/kafka_client.h"
+#include "net/host_port.h"
 
 namespace tarn::app {
 namespace {
@@ -31,6 +33,10 @@ struct Field {
 };
 
 const Field kFields[] = {
+    {"broker", &ServeConfig::broker, "on|off",
+     "on: run the embedded broker; off: serve HTTP only, over the Kafka cluster at --brokers"},
+    {"brokers", &ServeConfig::brokers, "HOST:PORT[,...]",
+     "The external Kafka cluster for --broker off, comma-separated"},
     {"data-dir", &ServeConfig::data_dir, "DIR", "Directory for topics, offsets and state"},
     {"kafka-addr", &ServeConfig::kafka_addr, "HOST:PORT",
      "Kafka protocol listener (port 0: any free port)"},
@@ -134,7 +140,7 @@ Status InvalidKey(std::string_view key, const std::string& why) {
 
 Status CheckAddress(std::string_view key, const std::string& value, bool allow_empty) {
   if (allow_empty && value.empty()) return Status::Ok();
-  Result<std::pair<std::string, uint16_t>> parsed = ParseHostPort(value);
+  Result<std::pair<std::string, uint16_t>> parsed = net::ParseHostPort(value);
   return parsed.has_value() ? Status::Ok() : parsed.error().WithContext(key);
 }
 
@@ -274,6 +280,15 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& yaml_path) {
 }
 
 Status ValidateServeConfig(const ServeConfig& config) {
+  if (config.broker != "on" && config.broker != "off") {
+    return InvalidKey("broker", "must be on or off, got \"" + config.broker + "\"");
+  }
+  if (!config.embedded_broker() && config.brokers.empty()) {
+    return InvalidKey("brokers", "required with broker off (the external cluster's HOST:PORT)");
+  }
+  if (!config.brokers.empty()) {
+    TARN_TRY(hub::ValidateBrokerList(config.brokers).WithContext("brokers"));
+  }
   if (config.data_dir.empty()) return InvalidKey("data-dir", "must not be empty");
   TARN_TRY(CheckAddress("kafka-addr", config.kafka_addr, /*allow_empty=*/false));
   TARN_TRY(CheckAddress("http-addr", config.http_addr, /*allow_empty=*/false));
@@ -346,46 +361,6 @@ void AddServeFlags(CLI::App& cmd, ServeConfig& config) {
     if (!resolved.has_value()) throw CLI::ValidationError(resolved.error().message());
     config = *std::move(resolved);
   });
-}
-
-Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view address) {
-  const std::string quoted = "\"" + std::string(address) + "\"";
-  std::string host;
-  std::string_view port_text;
-  if (!address.empty() && address.front() == '[') {
-    size_t close = address.find(']');
-    if (close == std::string_view::npos) {
-      return Error(Status::InvalidArgument("missing ']' in " + quoted));
-    }
-    host = std::string(address.substr(1, close - 1));
-    if (host.find(':') == std::string::npos) {
-      return Error(Status::InvalidArgument("brackets hold only an IPv6 address, got " + quoted));
-    }
-    if (address.substr(close + 1, 1) != ":") {
-      return Error(Status::InvalidArgument("expected [IPv6]:PORT, got " + quoted));
-    }
-    port_text = address.substr(close + 2);
-  } else {
-    size_t colon = address.rfind(':');
-    if (colon == std::string_view::npos) {
-      return Error(Status::InvalidArgument("expected HOST:PORT, got " + quoted));
-    }
-    host = std::string(address.substr(0, colon));
-    if (host.find(':') != std::string::npos) {
-      return Error(
-          Status::InvalidArgument("an IPv6 address goes in brackets ([::1]:9092), got " + quoted));
-    }
-    if (host.empty() || !std::all_of(host.begin(), host.end(), IsHostnameChar)) {
-      return Error(Status::InvalidArgument("bad host in " + quoted));
-    }
-    port_text = address.substr(colon + 1);
-  }
-  uint16_t port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size()) {
-    return Error(Status::InvalidArgument("bad port in " + quoted + " (expected 0 to 65535)"));
-  }
-  return std::pair<std::string, uint16_t>(std::move(host), port);
 }
 
 }  // namespace tarn::app

@@ -42,10 +42,12 @@ SchemaRegistry::SchemaRegistry(IoContext& io, std::unique_ptr<SchemaLog> log)
 
 SchemaRegistry::~SchemaRegistry() = default;
 
-Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Open(IoContext& io,
-                                                             std::unique_ptr<SchemaLog> log) {
+Awaitable<Result<std::unique_ptr<SchemaRegistry>>> SchemaRegistry::Open(
+    IoContext& io, std::unique_ptr<SchemaLog> log) {
   std::unique_ptr<SchemaRegistry> registry(new SchemaRegistry(io, std::move(log)));
-  TARN_ASSIGN_OR_RETURN(std::vector<SchemaLogRecord> records, registry->log_->ReadAll());
+  Result<std::vector<SchemaLogRecord>> read = co_await registry->log_->ReadAll();
+  if (!read) co_return Error(read.error());
+  const std::vector<SchemaLogRecord>& records = *read;
   size_t skipped = 0;
   for (const SchemaLogRecord& record : records) {
     Status applied = registry->state_.Apply(record);
@@ -56,7 +58,7 @@ Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Open(IoContext& io,
   }
   spdlog::info("schema registry: replayed {} records ({} skipped), {} subjects", records.size(),
                skipped, registry->state_.Subjects(true).size());
-  return registry;
+  co_return registry;
 }
 
 template <typename T>

@@ -36,8 +36,8 @@ class SchemaRegistry {
  public:
   // A registry with the state `log` holds, replayed from its first record. Records it cannot
   // read are logged and skipped. Errors are the log's own (reading it failed).
-  static Result<std::unique_ptr<SchemaRegistry>> Open(IoContext& io,
-                                                      std::unique_ptr<SchemaLog> log);
+  static Awaitable<Result<std::unique_ptr<SchemaRegistry>>> Open(IoContext& io,
+                                                                 std::unique_ptr<SchemaLog> log);
   ~SchemaRegistry();
   SchemaRegistry(const SchemaRegistry&) = delete;
   SchemaRegistry& operator=(const SchemaRegistry&) = delete;

@@ -11,10 +11,10 @@
 namespace tarn::contracts {
 namespace {
 
+using net::RunToCompletion;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using net::RunToCompletion;
 
 SchemaRequest Json(std::string schema) {
   return SchemaRequest{.schema = std::move(schema), .schema_type = "JSON"};
@@ -35,7 +35,8 @@ class SchemaRegistryTest : public ::testing::Test {
   // A new registry over the same records, as after a restart.
   void Reopen() {
     registry_.reset();
-    auto opened = SchemaRegistry::Open(io_, std::make_unique<MemorySchemaLog>(log_));
+    auto opened =
+        RunToCompletion(io_, SchemaRegistry::Open(io_, std::make_unique<MemorySchemaLog>(log_)));
     ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
     registry_ = std::move(*opened);
   }
@@ -272,7 +273,7 @@ TEST_F(SchemaRegistryTest, ABindingPointsATypeAtAnotherSubjectAndSurvivesReplay)
 class GatedLog : public SchemaLog {
  public:
   explicit GatedLog(IoContext& io) : release_(io) {}
-  Result<std::vector<SchemaLogRecord>> ReadAll() override { return records_; }
+  Awaitable<Result<std::vector<SchemaLogRecord>>> ReadAll() override { co_return records_; }
   Awaitable<Status> Append(std::vector<SchemaLogRecord> records) override {
     ++in_flight_;
     max_in_flight_ = std::max(max_in_flight_, in_flight_);
@@ -292,7 +293,7 @@ TEST(SchemaRegistryConcurrencyTest, WritesRunOneAtATimeAndReadsSeeOnlyDurableSta
   IoContext io;
   auto owned = std::make_unique<GatedLog>(io);
   GatedLog* log = owned.get();
-  auto registry = SchemaRegistry::Open(io, std::move(owned)).value();
+  auto registry = RunToCompletion(io, SchemaRegistry::Open(io, std::move(owned))).value();
   std::vector<int32_t> ids;
   for (const char* schema : {kV1, kV2}) {
     asio::co_spawn(io, registry->Register("s", Json(schema)),
