@@ -35,6 +35,7 @@
 #include "net/frame_server.h"
 #include "net/host_port.h"
 #include "net/run_to_completion.h"
+#include "router/bridge_delivery.h"
 #include "router/channel_delivery.h"
 #include "router/faults.h"
 #include "router/router.h"
@@ -98,16 +99,27 @@ Awaitable<Status> ApplyConfiguredRules(const ServeConfig& config, router::RuleSt
   co_return co_await store.PutAll(std::move(changed));
 }
 
-// The delivery for each kind of rule target.
-router::DeliveryFactory MakeDeliveryFactory(IoContext& io, hub::Hub& hub) {
-  return [&io, &hub](const router::Target& target) -> std::unique_ptr<router::Delivery> {
+// The delivery for each kind of rule target. A bridge talks to the other hub's Kafka address
+// with a KafkaHub of its own and names this hub by its region. Null when a bridge's client
+// cannot be made (the router logs it).
+router::DeliveryFactory MakeDeliveryFactory(IoContext& io, hub::Hub& hub, const ServeConfig& config) {
+  return [&io, &hub, &config](const router::Target& target) -> std::unique_ptr<router::Delivery> {
     if (const auto* channel = std::get_if<router::ChannelTarget>(&target.spec)) {
       return std::make_unique<router::ChannelDelivery>(hub, *channel);
     }
     if (const auto* webhook = std::get_if<router::WebhookTarget>(&target.spec)) {
       return std::make_unique<router::WebhookDelivery>(io, *webhook);
     }
-    return nullptr;
+    const auto& bridge = std::get<router::BridgeTarget>(target.spec);
+    hub::KafkaHubOptions options;
+    options.brokers = bridge.address;
+    options.client_id = "tarn-bridge/" + config.region;
+    Result<std::unique_ptr<hub::KafkaHub>> remote = hub::KafkaHub::Create(io, options);
+    if (!remote) {
+      spdlog::error("router: bridge to {}: {}", bridge.address, remote.error().ToString());
+      return nullptr;
+    }
+    return std::make_unique<router::BridgeDelivery>(std::move(*remote), bridge, config.region);
   };
 }
 
@@ -148,8 +160,8 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
   router::RuleStore rules(io, hub);
   TARN_TRY(net::RunToCompletion(io, rules.Load()));
   TARN_TRY(net::RunToCompletion(io, ApplyConfiguredRules(config, rules)));
-  router::Router event_router(io, hub, MakeDeliveryFactory(io, hub), SystemClock(), metrics);
-  router::FaultDesk faults(hub, MakeDeliveryFactory(io, hub));
+  router::Router event_router(io, hub, MakeDeliveryFactory(io, hub, config), SystemClock(), metrics);
+  router::FaultDesk faults(hub, MakeDeliveryFactory(io, hub, config));
   event_router.SetRules(rules.rules());
   rules.OnChange([&] { event_router.SetRules(rules.rules()); });
 
