@@ -134,7 +134,8 @@ int64_t BusMaxMessageBytes(const ServeConfig& config) {
 // state replayed from `_schemas`), the HTTP event API, the router's rules and faults. Runs the
 // loop until SIGINT or SIGTERM, which also calls `stop`. `serving` ends the start-up log line.
 Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metrics, hub::Hub& hub,
-                 const std::string& serving, const std::function<void()>& stop) {
+                 const std::string& serving, const std::function<void()>& stop,
+                 const std::function<void(contracts::SchemaRegistry*)>& registry_ready = {}) {
   TARN_ASSIGN_OR_RETURN(auto http_addr, net::ParseHostPort(config.http_addr));
 
   // The schema registry replays its state from the _schemas topic and serves on the HTTP address.
@@ -144,6 +145,13 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
       auto schema_registry,
       net::RunToCompletion(io, contracts::SchemaRegistry::Open(io, std::move(schema_log))));
   schema_registry->set_require_contracts(config.require_contracts);
+  if (registry_ready) registry_ready(schema_registry.get());
+  struct Unregister {
+    const std::function<void(contracts::SchemaRegistry*)>& ready;
+    ~Unregister() {
+      if (ready) ready(nullptr);
+    }
+  } unregister{registry_ready};
 
   // The HTTP event API publishes to the bus through the hub, checking each event's contract.
   gateway::GatewayOptions gateway_options;
@@ -232,8 +240,22 @@ Status ServeWithBroker(const ServeConfig& config, IoContext& io, MetricsRegistry
   spdlog::info("kafka listening on {}:{}", kafka_addr.first, kafka_port);
 
   hub::EmbeddedHub hub(*broker, groups.get(), SystemClock());
+  // Topics with tarn.validation=true take only events that satisfy the envelope and their
+  // type's contract.
+  auto check_produced = [&broker](contracts::SchemaRegistry* registry) {
+    if (!registry) {
+      broker->SetRecordValidator({});
+      return;
+    }
+    broker->SetRecordValidator([registry](std::string_view, const kafka::Record& record) {
+      if (!record.value) return Status::InvalidArgument("the record has no value (an event is required)");
+      Result<events::Envelope> event = events::Envelope::Parse(AsString(*record.value));
+      if (!event) return event.error();
+      return registry->CheckEvent(*event);
+    });
+  };
   Status served = ServeHttp(io, config, metrics, hub, "from " + config.data_dir.string(),
-                            [&kafka_server] { kafka_server.Stop(); });
+                            [&kafka_server] { kafka_server.Stop(); }, check_produced);
   kafka_server.Stop();
   groups->Stop();
   Status closed = broker->Close();
