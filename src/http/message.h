@@ -66,6 +66,10 @@ Response StatusResponse(const Status& status);
 // InvalidArgument on a truncated or non-hex escape.
 Result<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
 
+// Escapes every byte but the unreserved ones (letters, digits, "-._~") as %XX, so that `text`
+// can be one path segment or query value: "a b/c" -> "a%20b%2Fc". PercentDecode reverses it.
+std::string PercentEncode(std::string_view text);
+
 // Parses "a=1&b=x%20y&flag" into {a: "1", b: "x y", flag: ""}.
 Result<std::map<std::string, std::string>> ParseQuery(std::string_view query);
 

@@ -53,4 +53,10 @@ Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view address)
   return std::pair<std::string, uint16_t>(std::move(host), port);
 }
 
+std::string FormatHostPort(std::string_view host, uint16_t port) {
+  std::string out = host.find(':') == std::string_view::npos ? std::string(host)
+                                                             : "[" + std::string(host) + "]";
+  return out + ":" + std::to_string(port);
+}
+
 }  // namespace tarn::net

@@ -14,4 +14,7 @@ namespace tarn::net {
 // Port 0 is allowed (bind a free port). InvalidArgument says what is wrong.
 Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view address);
 
+// The reverse: "host:port", with an IPv6 address in brackets ("[::1]:9092").
+std::string FormatHostPort(std::string_view host, uint16_t port);
+
 }  // namespace tarn::net
