@@ -35,6 +35,7 @@
 #include "net/frame_server.h"
 #include "net/host_port.h"
 #include "net/run_to_completion.h"
+#include "router/bridge_delivery.h"
 #include "router/channel_delivery.h"
 #include "router/faults.h"
 #include "router/router.h"
@@ -85,29 +86,40 @@ kafka::GroupCoordinatorOptions ToGroupOptions(const ServeConfig& config) {
   return o;
 }
 
-// Writes tarn.yaml's rules to the rule store, each only when it differs from what is stored.
+// Writes tarn.yaml's rules to the rule store (one write), those that differ from what is stored.
 Awaitable<Status> ApplyConfiguredRules(const ServeConfig& config, router::RuleStore& store) {
+  std::vector<router::Rule> changed;
   for (size_t i = 0; i < config.rules.size(); ++i) {
     Result<router::Rule> rule = router::RuleFromJson(nlohmann::json::parse(config.rules[i]));
     if (!rule) co_return rule.error().WithContext("tarn.yaml rules[" + std::to_string(i) + "]");
     const router::Rule* stored = store.Find(rule->name);
     if (stored && router::RuleToJson(*stored) == router::RuleToJson(*rule)) continue;
-    Result<bool> put = co_await store.Put(std::move(*rule));
-    if (!put) co_return put.error();
+    changed.push_back(std::move(*rule));
   }
-  co_return Status::Ok();
+  co_return co_await store.PutAll(std::move(changed));
 }
 
-// The delivery for each kind of rule target.
-router::DeliveryFactory MakeDeliveryFactory(IoContext& io, hub::Hub& hub) {
-  return [&io, &hub](const router::Target& target) -> std::unique_ptr<router::Delivery> {
+// The delivery for each kind of rule target. A bridge talks to the other hub's Kafka address
+// with a KafkaHub of its own and names this hub by its region. Null when a bridge's client
+// cannot be made (the router logs it).
+router::DeliveryFactory MakeDeliveryFactory(IoContext& io, hub::Hub& hub, const ServeConfig& config) {
+  return [&io, &hub, &config](const router::Target& target) -> std::unique_ptr<router::Delivery> {
     if (const auto* channel = std::get_if<router::ChannelTarget>(&target.spec)) {
       return std::make_unique<router::ChannelDelivery>(hub, *channel);
     }
     if (const auto* webhook = std::get_if<router::WebhookTarget>(&target.spec)) {
       return std::make_unique<router::WebhookDelivery>(io, *webhook);
     }
-    return nullptr;
+    const auto& bridge = std::get<router::BridgeTarget>(target.spec);
+    hub::KafkaHubOptions options;
+    options.brokers = bridge.address;
+    options.client_id = "tarn-bridge/" + config.region;
+    Result<std::unique_ptr<hub::KafkaHub>> remote = hub::KafkaHub::Create(io, options);
+    if (!remote) {
+      spdlog::error("router: bridge to {}: {}", bridge.address, remote.error().ToString());
+      return nullptr;
+    }
+    return std::make_unique<router::BridgeDelivery>(std::move(*remote), bridge, config.region);
   };
 }
 
@@ -122,7 +134,8 @@ int64_t BusMaxMessageBytes(const ServeConfig& config) {
 // state replayed from `_schemas`), the HTTP event API, the router's rules and faults. Runs the
 // loop until SIGINT or SIGTERM, which also calls `stop`. `serving` ends the start-up log line.
 Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metrics, hub::Hub& hub,
-                 const std::string& serving, const std::function<void()>& stop) {
+                 const std::string& serving, const std::function<void()>& stop,
+                 const std::function<void(contracts::SchemaRegistry*)>& registry_ready = {}) {
   TARN_ASSIGN_OR_RETURN(auto http_addr, net::ParseHostPort(config.http_addr));
 
   // The schema registry replays its state from the _schemas topic and serves on the HTTP address.
@@ -132,6 +145,13 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
       auto schema_registry,
       net::RunToCompletion(io, contracts::SchemaRegistry::Open(io, std::move(schema_log))));
   schema_registry->set_require_contracts(config.require_contracts);
+  if (registry_ready) registry_ready(schema_registry.get());
+  struct Unregister {
+    const std::function<void(contracts::SchemaRegistry*)>& ready;
+    ~Unregister() {
+      if (ready) ready(nullptr);
+    }
+  } unregister{registry_ready};
 
   // The HTTP event API publishes to the bus through the hub, checking each event's contract.
   gateway::GatewayOptions gateway_options;
@@ -148,8 +168,8 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
   router::RuleStore rules(io, hub);
   TARN_TRY(net::RunToCompletion(io, rules.Load()));
   TARN_TRY(net::RunToCompletion(io, ApplyConfiguredRules(config, rules)));
-  router::Router event_router(io, hub, MakeDeliveryFactory(io, hub), SystemClock(), metrics);
-  router::FaultDesk faults(hub, MakeDeliveryFactory(io, hub));
+  router::Router event_router(io, hub, MakeDeliveryFactory(io, hub, config), SystemClock(), metrics);
+  router::FaultDesk faults(hub, MakeDeliveryFactory(io, hub, config));
   event_router.SetRules(rules.rules());
   rules.OnChange([&] { event_router.SetRules(rules.rules()); });
 
@@ -220,8 +240,22 @@ Status ServeWithBroker(const ServeConfig& config, IoContext& io, MetricsRegistry
   spdlog::info("kafka listening on {}:{}", kafka_addr.first, kafka_port);
 
   hub::EmbeddedHub hub(*broker, groups.get(), SystemClock());
+  // Topics with tarn.validation=true take only events that satisfy the envelope and their
+  // type's contract.
+  auto check_produced = [&broker](contracts::SchemaRegistry* registry) {
+    if (!registry) {
+      broker->SetRecordValidator({});
+      return;
+    }
+    broker->SetRecordValidator([registry](std::string_view, const kafka::Record& record) {
+      if (!record.value) return Status::InvalidArgument("the record has no value (an event is required)");
+      Result<events::Envelope> event = events::Envelope::Parse(AsString(*record.value));
+      if (!event) return event.error();
+      return registry->CheckEvent(*event);
+    });
+  };
   Status served = ServeHttp(io, config, metrics, hub, "from " + config.data_dir.string(),
-                            [&kafka_server] { kafka_server.Stop(); });
+                            [&kafka_server] { kafka_server.Stop(); }, check_produced);
   kafka_server.Stop();
   groups->Stop();
   Status closed = broker->Close();

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <deque>
+#include <optional>
 #include <random>
 
 #include "base/metrics.h"
@@ -48,6 +50,52 @@ hub::OutgoingRecord FaultRecord(const RoutedEvent& routed, const DeliveryFailure
 }
 
 }  // namespace
+
+// Bus records parsed once for every lane: lanes that read the same stretch of the bus (the
+// usual case: they keep up) share each record's JSON and its flattened form. Oldest out first.
+class Router::ParsedCache {
+ public:
+  struct Parsed {
+    nlohmann::json event;  // discarded when the value is not a JSON object
+    std::optional<events::FlattenedEvent> flat;
+  };
+
+  explicit ParsedCache(size_t capacity) : capacity_(capacity) {}
+
+  // The record's parsed form; null when its value is not a JSON object (not an event).
+  std::shared_ptr<const Parsed> Get(const hub::StoredRecord& record) {
+    const Key key{record.partition, record.offset};
+    if (auto it = entries_.find(key); it != entries_.end() && it->second.value == record.value) {
+      return it->second.parsed;
+    }
+    std::shared_ptr<Parsed> parsed;
+    if (record.value && !record.value->empty() && record.value->front() == '{') {
+      parsed = std::make_shared<Parsed>();
+      parsed->event = json::parse(*record.value, nullptr, false);
+      if (parsed->event.is_object()) {
+        parsed->flat.emplace(parsed->event);
+      } else {
+        parsed.reset();
+      }
+    }
+    if (entries_.size() >= capacity_) {
+      entries_.erase(order_.front());
+      order_.pop_front();
+    }
+    if (entries_.insert_or_assign(key, Entry{record.value, parsed}).second) order_.push_back(key);
+    return parsed;
+  }
+
+ private:
+  using Key = std::pair<int32_t, int64_t>;
+  struct Entry {
+    std::optional<std::string> value;  // to tell a reused offset (the bus recreated) apart
+    std::shared_ptr<const Parsed> parsed;
+  };
+  const size_t capacity_;
+  std::map<Key, Entry> entries_;
+  std::deque<Key> order_;
+};
 
 struct Router::Metrics {
   explicit Metrics(MetricsRegistry& registry)
@@ -206,18 +254,17 @@ class Router::Lane : public std::enable_shared_from_this<Lane> {
   // Matches, delivers, writes faults and commits one read's records; an error leaves the
   // positions where they were.
   Awaitable<tarn::Status> Route(const std::vector<hub::StoredRecord>& records) {
-    std::vector<json> parsed;  // the matched events; their RoutedEvents point into it
-    parsed.reserve(records.size());
+    // The matched events, kept alive while their RoutedEvents point into them.
+    std::vector<std::shared_ptr<const ParsedCache::Parsed>> matched;
     std::vector<RoutedEvent> routed;
     for (const hub::StoredRecord& record : records) {
-      if (!record.value || record.value->empty() || record.value->front() != '{') continue;
-      json event = json::parse(*record.value, nullptr, false);
-      if (!event.is_object()) continue;
-      std::vector<std::string> rules = index_.Match(events::FlattenedEvent(event));
+      std::shared_ptr<const ParsedCache::Parsed> parsed = router_.parsed_->Get(record);
+      if (!parsed) continue;
+      std::vector<std::string> rules = index_.Match(*parsed->flat);
       if (rules.empty()) continue;
       for (const std::string& rule : rules) matched_[rule]->Increment();
-      parsed.push_back(std::move(event));
-      routed.push_back(RoutedEvent{&record, &parsed.back(), rules.front()});
+      routed.push_back(RoutedEvent{&record, &parsed->event, rules.front()});
+      matched.push_back(std::move(parsed));
     }
     if (!routed.empty()) {
       Result<DeliveryReport> report = co_await delivery_->Deliver(routed);
@@ -284,7 +331,8 @@ Router::Router(IoContext& io, hub::Hub& hub, DeliveryFactory deliveries, const C
       deliveries_(std::move(deliveries)),
       clock_(clock),
       options_(std::move(options)),
-      metrics_(std::make_unique<Metrics>(metrics)) {}
+      metrics_(std::make_unique<Metrics>(metrics)),
+      parsed_(std::make_unique<ParsedCache>(options_.read_batch * 64)) {}
 
 Router::~Router() { Stop(); }
 

@@ -33,7 +33,7 @@ struct RouterOptions {
   std::string faults_topic = "faults";
   std::string group_prefix = "tarn-router.";
   // Records a lane reads from the bus at a time, and how long a read waits when there is none.
-  size_t read_batch = 500;
+  size_t read_batch = 2000;
   std::chrono::milliseconds poll_wait{500};
   // After a failure that is not the event's fault (the hub unreachable, say), how long a lane
   // waits before it tries again.
@@ -78,6 +78,7 @@ class Router {
 
  private:
   class Lane;
+  class ParsedCache;
   struct Metrics;
 
   IoContext& io_;
@@ -86,6 +87,7 @@ class Router {
   const Clock& clock_;
   RouterOptions options_;
   std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<ParsedCache> parsed_;
   std::map<std::string, std::shared_ptr<Lane>> lanes_;  // by destination
   std::map<std::string, events::Pattern> patterns_;     // enabled rules, for Test
 };

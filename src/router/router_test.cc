@@ -272,12 +272,20 @@ TEST_F(RouterTest, TheRuleStoreKeepsRulesInItsTopicAcrossRestarts) {
     ASSERT_TRUE(Run(store.Delete("b")).ok());
     EXPECT_EQ(Run(store.Delete("b")).code(), StatusCode::kNotFound);
     EXPECT_EQ(changes, 4);
+    std::vector<Rule> many;
+    for (int i = 0; i < 5000; ++i) {
+      many.push_back(MakeRule(R"({"name":"many-)" + std::to_string(i) +
+                              R"(","pattern":{"type":["a-b"]},"targets":[{"channel":"x"}]})"));
+    }
+    ASSERT_TRUE(Run(store.PutAll(std::move(many))).ok());
+    EXPECT_EQ(changes, 5);
+    EXPECT_EQ(store.rules().size(), 5001u);
   }
   Close();
   Open();
   RuleStore store(io_, *hub_);
   ASSERT_TRUE(Run(store.Load()).ok());
-  ASSERT_EQ(store.rules().size(), 1u);
+  ASSERT_EQ(store.rules().size(), 5001u);
   EXPECT_EQ(store.Find("a")->pattern_json, json::parse(R"({"type":["z-y"]})"));
 }
 

@@ -26,6 +26,8 @@ Awaitable<Status> RuleStore::Load() {
   hub::TopicSpec spec;
   spec.partitions = 1;
   spec.configs["cleanup.policy"] = "compact";
+  // PutAll writes many rules as one batch: tarn.yaml may hold thousands.
+  spec.configs["max.message.bytes"] = std::to_string(64 << 20);
   Result<int32_t> partitions = co_await hub_.EnsureTopic(std::string(kRulesTopic), spec);
   if (!partitions) co_return partitions.error().WithContext("opening the rules topic");
   if (*partitions != 1) {
@@ -67,11 +69,10 @@ Awaitable<Status> RuleStore::Load() {
   co_return Status::Ok();
 }
 
-Awaitable<Status> RuleStore::Write(hub::OutgoingRecord record, std::function<void()> apply) {
+Awaitable<Status> RuleStore::Write(std::vector<hub::OutgoingRecord> records,
+                                   std::function<void()> apply) {
   while (writing_) co_await write_done_->Wait();
   writing_ = true;
-  std::vector<hub::OutgoingRecord> records;
-  records.push_back(std::move(record));
   Result<std::vector<hub::RecordPosition>> written =
       co_await hub_.Append(std::string(kRulesTopic), std::move(records));
   if (written) apply();  // before the next write can append: state follows log order
@@ -86,8 +87,10 @@ Awaitable<Result<bool>> RuleStore::Put(Rule rule) {
   hub::OutgoingRecord record;
   record.key = rule.name;
   record.value = RuleToJson(rule).dump();
+  std::vector<hub::OutgoingRecord> records;
+  records.push_back(std::move(record));
   bool created = false;
-  Status written = co_await Write(std::move(record), [&] {
+  Status written = co_await Write(std::move(records), [&] {
     std::string name = rule.name;
     created = rules_.insert_or_assign(std::move(name), std::move(rule)).second;
   });
@@ -97,9 +100,26 @@ Awaitable<Result<bool>> RuleStore::Put(Rule rule) {
 
 Awaitable<Status> RuleStore::Delete(std::string name) {
   if (!rules_.contains(name)) co_return Status::NotFound("no rule named \"" + name + "\"");
-  hub::OutgoingRecord record;
-  record.key = name;
-  co_return co_await Write(std::move(record), [&] { rules_.erase(name); });
+  std::vector<hub::OutgoingRecord> records(1);
+  records[0].key = name;
+  co_return co_await Write(std::move(records), [&] { rules_.erase(name); });
+}
+
+Awaitable<Status> RuleStore::PutAll(std::vector<Rule> rules) {
+  if (rules.empty()) co_return Status::Ok();
+  std::vector<hub::OutgoingRecord> records;
+  for (const Rule& rule : rules) {
+    hub::OutgoingRecord record;
+    record.key = rule.name;
+    record.value = RuleToJson(rule).dump();
+    records.push_back(std::move(record));
+  }
+  co_return co_await Write(std::move(records), [&] {
+    for (Rule& rule : rules) {
+      std::string name = rule.name;
+      rules_.insert_or_assign(std::move(name), std::move(rule));
+    }
+  });
 }
 
 }  // namespace tarn::router

@@ -37,6 +37,8 @@ class RuleStore {
 
   // Creates or replaces a rule; true when it was new. Writes run one at a time.
   Awaitable<Result<bool>> Put(Rule rule);
+  // Creates or replaces several rules with one write (all or none); the listener hears once.
+  Awaitable<Status> PutAll(std::vector<Rule> rules);
   // kNotFound when there is no such rule.
   Awaitable<Status> Delete(std::string name);
 
@@ -44,9 +46,9 @@ class RuleStore {
   void OnChange(std::function<void()> listener) { listener_ = std::move(listener); }
 
  private:
-  // Appends `record` once earlier writes are done and, once it is durable, runs `apply` and
-  // tells the listener.
-  Awaitable<Status> Write(hub::OutgoingRecord record, std::function<void()> apply);
+  // Appends `records` once earlier writes are done and, once they are durable, runs `apply`
+  // and tells the listener.
+  Awaitable<Status> Write(std::vector<hub::OutgoingRecord> records, std::function<void()> apply);
 
   hub::Hub& hub_;
   std::map<std::string, Rule> rules_;

@@ -354,6 +354,52 @@ class HttpEventsTest(ServerTestCase):
         self.assertEqual([i for _, i in live], ["sse-live"])
 
 
+class ProduceValidationTest(ServerTestCase):
+    """Kafka producers to a topic with tarn.validation=true: events that break their contract
+    (or are no events) are refused with INVALID_RECORD and nothing of their batch is written."""
+
+    def test_kafka_producers_are_checked_against_contracts(self):
+        from confluent_kafka import KafkaError
+        from confluent_kafka.admin import AdminClient, NewTopic
+        port = self.server.http_port
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/subjects/order-placed/versions",
+            data=json.dumps({"schemaType": "JSON", "schema": json.dumps(ORDER_SCHEMA)}).encode(),
+            method="POST", headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=10).read()
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        futures = admin.create_topics([NewTopic("checked-orders", 1, config={"tarn.validation": "true"}),
+                                       NewTopic("open-orders", 1)])
+        for future in futures.values():
+            future.result(30)
+
+        def produce(topic, values, **conf):
+            producer = Producer(client_conf(self.bootstrap, linger_ms=50, **conf))
+            errors = []
+            for v in values:
+                producer.produce(topic, key=b"k", value=v,
+                                 on_delivery=lambda err, msg: errors.append(err.code() if err else None))
+            self.assertEqual(producer.flush(30), 0)
+            return errors
+
+        good = [json.dumps(event(f"kv-{i}")).encode() for i in range(3)]
+        self.assertEqual(produce("checked-orders", good), [None] * 3)
+        # One event breaks its contract: the whole batch (linger gathers the three) is refused.
+        mixed = [json.dumps(event("kv-ok")).encode(), json.dumps(event("kv-bad", total=-1)).encode(),
+                 json.dumps(event("kv-ok2")).encode()]
+        self.assertEqual(produce("checked-orders", mixed, enable_idempotence=False, retries=0),
+                         [KafkaError.INVALID_RECORD] * 3)
+        self.assertEqual(produce("checked-orders", [b"not an event"], enable_idempotence=False, retries=0),
+                         [KafkaError.INVALID_RECORD])
+        # An idempotent producer gets the same answer and can go on producing.
+        self.assertEqual(produce("checked-orders", [mixed[1]]), [KafkaError.INVALID_RECORD])
+        stored = [json.loads(m.value())["id"] for m in read_all(self.bootstrap, "checked-orders", [0])[0]]
+        self.assertEqual(stored, ["kv-0", "kv-1", "kv-2"])
+        # Without the config, anything goes.
+        self.assertEqual(produce("open-orders", [b"not an event", mixed[1]]), [None, None])
+        self.assertIn("refused", self.server.log_tail())
+
+
 class HttpEventsCrashTest(ServerTestCase):
     """Every acknowledged event survives SIGKILL."""
 

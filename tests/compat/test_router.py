@@ -207,6 +207,64 @@ class RouterTest(ServerTestCase):
         self.assertEqual(self.call("DELETE", "/v1/rules/big-orders")[0], 404)
 
 
+class BridgeTest(ServerTestCase):
+    """Two hubs bridged both ways as two subsystems: events flow one way and back, and none
+    comes back to the hub it left."""
+
+    SERVER_ARGS = ("--region", "alpha")
+
+    def test_events_cross_both_ways_without_echo(self):
+        alpha = self.server
+        beta = TarnServer(extra_args=["--region", "beta"], name="bridge-beta")
+        self.addCleanup(beta.close)
+        beta.start()
+
+        def call(server, method, path, body=None):
+            request = urllib.request.Request(f"http://127.0.0.1:{server.http_port}{path}",
+                                             data=None if body is None else json.dumps(body).encode(),
+                                             method=method, headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read())
+
+        egress = {"type": [{"prefix": "order-"}]}
+        call(alpha, "PUT", "/v1/rules/to-beta",
+             {"pattern": egress, "targets": [{"bridge": f"127.0.0.1:{beta.kafka_port}"}]})
+        call(beta, "PUT", "/v1/rules/to-alpha",
+             {"pattern": egress, "targets": [{"bridge": f"127.0.0.1:{alpha.kafka_port}"}]})
+        call(beta, "PUT", "/v1/rules/ingress",
+             {"pattern": {"type": ["order-placed"]}, "targets": [{"channel": "from-outside"}]})
+        for server, destination in ((alpha, f"bridge:127.0.0.1:{beta.kafka_port}/bus"),
+                                    (beta, f"bridge:127.0.0.1:{alpha.kafka_port}/bus"),
+                                    (beta, "channel:from-outside")):
+            wait_until(lambda: any(l["destination"] == destination
+                                   for l in call(server, "GET", "/v1/router/lanes")["lanes"]),
+                       10, destination)
+        time.sleep(0.5)
+
+        call(alpha, "POST", "/v1/events", [order(10_000 + i, KEYS[i % 4]) for i in range(20)])
+
+        def bus_ids(server):
+            got = read_all(server.bootstrap, "bus", [0])
+            return [(json.loads(m.value())["id"], dict(m.headers() or []).get("tarn_origin")) for m in got[0]]
+
+        wait_until(lambda: len(bus_ids(beta)) >= 20, 30, "alpha's events on beta's bus")
+        wait_until(lambda: len(read_all(beta.bootstrap, "from-outside", [0])[0]) >= 20, 30,
+                   "beta's ingress rule to route them")
+        call(beta, "POST", "/v1/events", [order(20_000 + i, KEYS[i % 4]) for i in range(10)])
+        wait_until(lambda: len(bus_ids(alpha)) >= 30, 30, "beta's events on alpha's bus")
+        time.sleep(2)  # long enough for an echo to arrive, were there one
+
+        on_alpha, on_beta = bus_ids(alpha), bus_ids(beta)
+        self.assertEqual(len(on_alpha), 30, on_alpha)
+        self.assertEqual(len(on_beta), 30, on_beta)
+        self.assertEqual(len({i for i, _ in on_alpha}), 30, "an event reached alpha twice")
+        self.assertEqual(len({i for i, _ in on_beta}), 30, "an event reached beta twice")
+        self.assertEqual({o for i, o in on_beta if i.startswith("o-10")}, {b"alpha"})
+        self.assertEqual({o for i, o in on_alpha if i.startswith("o-20")}, {b"beta"})
+        self.assertEqual({o for i, o in on_alpha if i.startswith("o-10")}, {None})
+        self.assertEqual(beta.stop(), 0)
+
+
 class RulesFromConfigTest(ServerTestCase):
     def test_tarn_yaml_rules_are_loaded(self):
         config = os.path.join(self.server.work_dir, "rules.yaml")

@@ -3,6 +3,8 @@
 // nothing is sent back; a refused batch then closes the connection, as Kafka does, since the
 // producer would otherwise never learn of it. Internal topics (__consumer_offsets) are refused
 // with INVALID_TOPIC_EXCEPTION, as Kafka refuses them.
+#include <spdlog/spdlog.h>
+
 #include "kafka/group/offsets_topic.h"
 #include "kafka/handlers/handler.h"
 #include "kafka/messages/produce.h"
@@ -65,8 +67,12 @@ Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
             out.base_offset = outcome.base_offset;
             out.log_append_time_ms = outcome.log_append_time;
             appended.push_back({topic, &partition, outcome.last_offset + 1, &out});
-          } else if (first_refusal.empty()) {
-            first_refusal = outcome.message;
+          } else {
+            if (outcome.error == static_cast<int16_t>(ErrorCode::kInvalidRecord)) {
+              // Produce v3-7 cannot carry the reason: the log does.
+              spdlog::warn("produce to {}/{} refused: {}", topic->name, partition.id, outcome.message);
+            }
+            if (first_refusal.empty()) first_refusal = outcome.message;
           }
         }
       }
