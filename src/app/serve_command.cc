@@ -279,8 +279,10 @@ Status ServeOverCluster(const ServeConfig& config, IoContext& io, MetricsRegistr
 Status Serve(const ServeConfig& config) {
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   RaiseOpenFileLimit();
-  IoContext io;
+  // The registry outlives the loop: coroutines still suspended at shutdown (a server-sent event
+  // stream, say) are destroyed with the loop, and give back the gauges they hold.
   MetricsRegistry metrics;
+  IoContext io;
   Status served = config.embedded_broker() ? ServeWithBroker(config, io, metrics)
                                            : ServeOverCluster(config, io, metrics);
   if (served.ok()) spdlog::info("shut down cleanly");
