@@ -112,6 +112,36 @@ class RouterTest : public ::testing::Test {
     return all;
   }
 
+  // Runs until every lane knows where on the bus it starts (or 10 s pass): a new lane starts at
+  // the end of the bus, so what is published before that would not reach it.
+  void WaitForLanesToStart() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto started = [this] {
+      for (const LaneStatus& lane : router_->Lanes()) {
+        if (lane.positions.empty()) return false;
+      }
+      return true;
+    };
+    do {
+      io_.restart();
+      io_.run_for(milliseconds(20));
+    } while (!started() && std::chrono::steady_clock::now() < deadline);
+  }
+
+  // The lanes once the first has counted `delivered` events (or 10 s pass): a record is readable
+  // in its channel a moment before the lane that wrote it has counted it.
+  std::vector<LaneStatus> WaitForDelivered(uint64_t delivered) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::vector<LaneStatus> lanes = router_->Lanes();
+    while (std::chrono::steady_clock::now() < deadline &&
+           (lanes.empty() || lanes[0].delivered < delivered)) {
+      io_.restart();
+      io_.run_for(milliseconds(20));
+      lanes = router_->Lanes();
+    }
+    return lanes;
+  }
+
   fs::path dir_;
   IoContext io_;
   ManualClock clock_{1'700'000'000'000};
@@ -127,8 +157,7 @@ TEST_F(RouterTest, MatchingEventsReachTheirChannelInKeyOrder) {
   rules.emplace("big", MakeRule(R"({"name":"big","pattern":{"type":["order-placed"],
       "order":{"total":[{"numeric":[">",100]}]}},"targets":[{"channel":"big-orders"}]})"));
   router_->SetRules(rules);
-  io_.restart();
-  io_.run_for(milliseconds(100));  // the lane starts at the end of the bus
+  WaitForLanesToStart();
 
   std::vector<std::pair<std::string, std::string>> events;
   for (int i = 0; i < 300; ++i) {
@@ -146,7 +175,7 @@ TEST_F(RouterTest, MatchingEventsReachTheirChannelInKeyOrder) {
     last_n[*record.key] = n;
     EXPECT_EQ(record.headers.at(0).name, "ce_type");
   }
-  auto lanes = router_->Lanes();
+  std::vector<LaneStatus> lanes = WaitForDelivered(199);
   ASSERT_EQ(lanes.size(), 1u);
   EXPECT_EQ(lanes[0].destination, "channel:big-orders");
   EXPECT_EQ(lanes[0].delivered, 199u);
@@ -158,8 +187,7 @@ TEST_F(RouterTest, AFieldTargetSendsOneFieldAndAnEventWithoutItIsAFault) {
   rules.emplace("orders", MakeRule(R"({"name":"orders","pattern":{"type":["order-placed"]},
       "targets":[{"id":"only-order","channel":"order-bodies","field":"order"}]})"));
   router_->SetRules(rules);
-  io_.restart();
-  io_.run_for(milliseconds(100));
+  WaitForLanesToStart();
   Publish({{"a", OrderEvent(1, "a", 5)},
            {"a", R"({"id":"x","type":"order-placed","timestamp":1,"partitionKey":"a"})"},
            {"a", OrderEvent(3, "a", 7)}});
@@ -183,8 +211,7 @@ TEST_F(RouterTest, ARestartResumesFromTheCommittedPositionWithoutLossOrRepeats) 
   rules.emplace("all", MakeRule(R"({"name":"all","pattern":{"type":[{"prefix":"order-"}]},
       "targets":[{"channel":"copy"}]})"));
   router_->SetRules(rules);
-  io_.restart();
-  io_.run_for(milliseconds(100));
+  WaitForLanesToStart();
   Publish({{"a", OrderEvent(1, "a", 1)}, {"b", OrderEvent(2, "b", 2)}});
   ASSERT_EQ(WaitForRecords("copy", 2).size(), 2u);
 
@@ -215,8 +242,7 @@ TEST_F(RouterTest, RulesShareADestinationLaneAndRemovingTheLastStopsIt) {
   EXPECT_THAT(router_->Lanes()[0].rules, ElementsAre("cheap", "dear"));
   EXPECT_THAT(router_->Test(json::parse(OrderEvent(1, "a", 5000))), ElementsAre("dear"));
   EXPECT_TRUE(router_->Test(json::parse(OrderEvent(1, "a", 50))).empty());
-  io_.restart();
-  io_.run_for(milliseconds(100));
+  WaitForLanesToStart();
   Publish({{"a", OrderEvent(1, "a", 5)}, {"a", OrderEvent(2, "a", 50)}, {"a", OrderEvent(3, "a", 5000)}});
   EXPECT_EQ(WaitForRecords("watch", 2).size(), 2u);
   EXPECT_EQ(Run(hub_->PartitionCount("never")).error().code(), StatusCode::kNotFound);
