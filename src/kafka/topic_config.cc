@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace tarn::kafka {
@@ -26,10 +28,18 @@ Status ParseInt(std::string_view key, std::string_view value, int64_t min, int64
 
 const std::vector<std::string_view>& TopicConfig::Keys() {
   static const std::vector<std::string_view> kKeys = {
-      "cleanup.policy",         "compression.type",          "delete.retention.ms",
-      "max.message.bytes",      "message.timestamp.type",    "min.cleanable.dirty.ratio",
-      "min.compaction.lag.ms",  "retention.bytes",           "retention.ms",
-      "segment.bytes",          "segment.ms",
+      "cleanup.policy",
+      "compression.type",
+      "delete.retention.ms",
+      "max.message.bytes",
+      "message.timestamp.type",
+      "min.cleanable.dirty.ratio",
+      "min.compaction.lag.ms",
+      "retention.bytes",
+      "retention.ms",
+      "segment.bytes",
+      "segment.ms",
+      "tarn.validation",
   };
   return kKeys;
 }
@@ -58,6 +68,20 @@ Status TopicConfig::Set(std::string_view key, std::string_view value) {
                                      "' is not CreateTime or LogAppendTime");
     }
     message_timestamp_type = std::string(value);
+    return Status::Ok();
+  }
+  if (key == "tarn.validation") {
+    // Kafka's booleans: true or false in any case.
+    auto is = [&](std::string_view word) {
+      return std::ranges::equal(value, word, [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+      });
+    };
+    if (!is("true") && !is("false")) {
+      return Status::InvalidArgument("config tarn.validation: '" + std::string(value) +
+                                     "' is not true or false");
+    }
+    validation = is("true");
     return Status::Ok();
   }
   if (key == "min.cleanable.dirty.ratio") {
@@ -111,6 +135,7 @@ std::string TopicConfig::Get(std::string_view key) const {
   if (key == "delete.retention.ms") return std::to_string(delete_retention_ms);
   if (key == "min.cleanable.dirty.ratio") return fmt::format("{}", min_cleanable_dirty_ratio);
   if (key == "min.compaction.lag.ms") return std::to_string(min_compaction_lag_ms);
+  if (key == "tarn.validation") return validation ? "true" : "false";
   return {};
 }
 

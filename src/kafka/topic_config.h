@@ -28,6 +28,9 @@ struct TopicConfig {
   int64_t delete_retention_ms = 24LL * 3600 * 1000;
   double min_cleanable_dirty_ratio = 0.5;
   int64_t min_compaction_lag_ms = 0;
+  // tarn.validation: every produced record is checked by the broker's RecordValidator (the
+  // event contracts, in `tarn serve`) and a batch with a record that fails is refused.
+  bool validation = false;
 
   // Whether cleanup.policy includes compact (the log cleaner keeps the latest record per key),
   // and whether it includes delete (retention by time and size applies).

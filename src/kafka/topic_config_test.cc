@@ -35,5 +35,28 @@ TEST(TopicConfigTest, CompactionSettingsAreValidatedAndShown) {
   EXPECT_NE(std::find(keys.begin(), keys.end(), "min.compaction.lag.ms"), keys.end());
 }
 
+TEST(TopicConfigTest, ValidationIsABooleanAndOffByDefault) {
+  TopicConfig config;
+  EXPECT_FALSE(config.validation);
+  EXPECT_EQ(config.Get("tarn.validation"), "false");
+  ASSERT_TRUE(config.Set("tarn.validation", "true").ok());
+  EXPECT_TRUE(config.validation);
+  EXPECT_EQ(config.Get("tarn.validation"), "true");
+  ASSERT_TRUE(config.Set("tarn.validation", "FALSE").ok());  // any case, as Kafka's booleans
+  EXPECT_FALSE(config.validation);
+  for (const char* bad : {"", "yes", "1", "true "}) {
+    Status s = config.Set("tarn.validation", bad);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(s.message().find("tarn.validation"), std::string::npos) << s.message();
+  }
+  const auto& keys = TopicConfig::Keys();
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "tarn.validation"), keys.end());
+
+  auto settings = TopicSettings::Make(TopicConfig{}, {{"tarn.validation", "true"}});
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_TRUE(settings->effective.validation);
+  EXPECT_EQ(settings->overrides.at("tarn.validation"), "true");
+}
+
 }  // namespace
 }  // namespace tarn::kafka
