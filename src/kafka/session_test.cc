@@ -110,7 +110,7 @@ TEST_F(SessionTest, ApiVersionsAdvertisesTheServedRanges) {
                                 [](const auto& a) { return a.api_key == ApiKey::kProduce; });
     ASSERT_NE(produce, response.api_keys.end());
     EXPECT_EQ(produce->min_version, 0);  // advertised for librdkafka's codec checks; 3 served
-    EXPECT_EQ(produce->max_version, 7);
+    EXPECT_EQ(produce->max_version, 8);
     auto fetch = std::find_if(response.api_keys.begin(), response.api_keys.end(),
                               [](const auto& a) { return a.api_key == ApiKey::kFetch; });
     ASSERT_NE(fetch, response.api_keys.end());
