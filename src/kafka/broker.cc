@@ -24,6 +24,10 @@ constexpr int64_t kProducerIdBlock = 1000;
 constexpr std::string_view kCreatingPrefix = ".creating-";
 constexpr std::string_view kDeletedPrefix = ".deleted-";
 constexpr size_t kMaxDecompressedBatch = 256 * 1024 * 1024;
+// A refused batch names at most this many failing records, and checking stops there: a
+// compressed batch of millions of tiny records must not buy a response of millions of
+// messages.
+constexpr size_t kMaxRecordErrors = 100;
 
 std::string RandomClusterId() {
   static constexpr char kAlphabet[] =
@@ -328,6 +332,11 @@ AppendOutcome Broker::Append(const std::shared_ptr<Topic>& topic_ptr, Partition&
     case ProducerStateTable::Verdict::kAppend:
       break;
   }
+  // Checked only now, so an idempotent producer's retry gets its first answer back and a
+  // refused batch never reaches producers.Record().
+  if (topic.settings.effective.validation && validator_) {
+    if (std::optional<AppendOutcome> refused = CheckRecords(topic, batch)) return *refused;
+  }
   AppendOutcome out;
   if (topic.settings.effective.message_timestamp_type == "LogAppendTime") {
     // The broker's clock replaces the producer's; the CRC covers both fields, so it is redone.
@@ -355,6 +364,34 @@ AppendOutcome Broker::Append(const std::shared_ptr<Topic>& topic_ptr, Partition&
   topic.metrics.records_in->Increment(static_cast<uint64_t>(header.last_offset_delta) + 1);
   MarkDirty(topic_ptr, partition);
   if (options_.flush_interval_ms > 0) data_arrived_->NotifyAll();
+  return out;
+}
+
+std::optional<AppendOutcome> Broker::CheckRecords(const Topic& topic, ByteView batch) const {
+  // The Produce handler has checked the batch, but other writers have not.
+  Result<DecodedBatch> decoded = DecodeBatch(batch, kMaxDecompressedBatch);
+  if (!decoded.has_value()) return Refused(ErrorCode::kCorruptMessage, decoded.error().message());
+  const std::vector<Record>& records = decoded->records();
+  const bool compacted = topic.settings.effective.compacted();
+  std::vector<RecordError> errors;
+  for (size_t i = 0; i < records.size() && errors.size() < kMaxRecordErrors; ++i) {
+    // A tombstone deletes its key from a compacted topic: it holds nothing to check.
+    if (compacted && !records[i].value.has_value()) continue;
+    Status checked = validator_(topic.name, records[i]);
+    if (!checked.ok()) errors.push_back({static_cast<int32_t>(i), checked.message()});
+  }
+  if (errors.empty()) return std::nullopt;
+  topic.metrics.records_refused->Increment(errors.size());
+  const RecordError& first = errors.front();
+  std::string how_many = errors.size() == kMaxRecordErrors ? "at least " : "";
+  how_many += std::to_string(errors.size()) + " of " + std::to_string(records.size());
+  AppendOutcome out = Refused(
+      ErrorCode::kInvalidRecord,
+      errors.size() == 1 ? "tarn.validation refused record " + std::to_string(first.batch_index) +
+                               " of " + std::to_string(records.size()) + ": " + first.message
+                         : "tarn.validation refused " + how_many + " records; the first, record " +
+                               std::to_string(first.batch_index) + ": " + first.message);
+  out.record_errors = std::move(errors);
   return out;
 }
 

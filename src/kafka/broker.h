@@ -11,13 +11,14 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -92,10 +93,26 @@ struct Topic {
   bool deleted = false;
 };
 
+// Checks one record bound for a topic whose tarn.validation is on. A non-OK Status refuses the
+// record's whole batch; its message says what is wrong with the record. The broker knows
+// nothing of what is checked: `tarn serve` binds the event contracts here. Called on the
+// broker's thread, synchronously, before anything of the batch is written.
+using RecordValidator = std::function<Status(std::string_view topic, const Record& record)>;
+
+// A record that failed the RecordValidator: its index in the batch and why.
+struct RecordError {
+  int32_t batch_index = 0;
+  std::string message;
+  bool operator==(const RecordError&) const = default;
+};
+
 // What an append produced. `error` is a Kafka error code (0 for success).
 struct AppendOutcome {
   int16_t error = 0;
   std::string message;
+  // INVALID_RECORD from the RecordValidator: the failing records in batch order (the first
+  // 100; checking stops there).
+  std::vector<RecordError> record_errors;
   Offset base_offset{-1};
   Offset last_offset{-1};
   int64_t log_append_time = -1;
@@ -126,9 +143,14 @@ class Broker {
   static Status ValidateTopicName(std::string_view name);
 
   // Appends one produced batch (already validated by the protocol layer) to a partition. The
-  // write is in the page cache when this returns; WaitDurable waits for the disk.
+  // write is in the page cache when this returns; WaitDurable waits for the disk. On a topic
+  // with tarn.validation, a new batch (not an idempotent producer's retry) is first checked by
+  // the RecordValidator, record by record; if any fails, nothing is written, the producer's
+  // sequence does not move, and the outcome is INVALID_RECORD with the failing records.
   AppendOutcome Append(const std::shared_ptr<Topic>& topic, Partition& partition,
                        MutableByteView batch);
+  // The check for topics with tarn.validation; without one (the default) they take any record.
+  void SetRecordValidator(RecordValidator validator) { validator_ = std::move(validator); }
   // Waits until everything below `end` in the partition is durable (or, with a flush
   // interval, returns at once). kIoError when the partition's sync failed.
   Awaitable<Status> WaitDurable(std::shared_ptr<Topic> topic, Partition& partition, Offset end);
@@ -169,6 +191,8 @@ class Broker {
   void StartPeriodicTasks();
   void ApplyRetention();
   Status SaveProducerSnapshot(const Topic& topic, Partition& partition);
+  // Runs the RecordValidator over every record of `batch`; nullopt when all pass.
+  std::optional<AppendOutcome> CheckRecords(const Topic& topic, ByteView batch) const;
 
   IoContext& io_;
   BrokerOptions options_;
@@ -179,6 +203,7 @@ class Broker {
   int64_t next_producer_id_ = 0;
   int64_t producer_id_limit_ = 0;  // persisted: ids below it may have been handed out
   std::map<std::string, std::shared_ptr<Topic>> topics_;
+  RecordValidator validator_;
   std::vector<std::pair<std::shared_ptr<Topic>, Partition*>> dirty_;
   bool sync_in_flight_ = false;
   bool closed_ = false;

@@ -22,6 +22,9 @@ KafkaMetrics::KafkaMetrics(MetricsRegistry* registry)
                                             {"topic"})),
       records_out_(registry_.AddCounterFamily("tarn_topic_records_out_total",
                                               "Records sent to consumers, per topic.", {"topic"})),
+      records_refused_(registry_.AddCounterFamily(
+          "tarn_topic_records_refused_total",
+          "Produced records that failed the topic's tarn.validation check, per topic.", {"topic"})),
       request_seconds_(registry_.AddHistogramFamily(
           "tarn_kafka_request_seconds", "Kafka request handling time, per API.", {"api"})),
       fsyncs_(&registry_.AddCounter("tarn_log_fsyncs_total",
@@ -51,11 +54,12 @@ KafkaMetrics::KafkaMetrics(MetricsRegistry* registry)
 
 TopicMetrics KafkaMetrics::ForTopic(const std::string& topic) {
   return {bytes_in_.With({topic}), records_in_.With({topic}), bytes_out_.With({topic}),
-          records_out_.With({topic})};
+          records_out_.With({topic}), records_refused_.With({topic})};
 }
 
 void KafkaMetrics::RemoveTopic(const std::string& topic) {
-  for (CounterFamily* f : {&bytes_in_, &records_in_, &bytes_out_, &records_out_}) {
+  for (CounterFamily* f :
+       {&bytes_in_, &records_in_, &bytes_out_, &records_out_, &records_refused_}) {
     f->Remove({topic});
   }
 }

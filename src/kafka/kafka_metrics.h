@@ -18,6 +18,7 @@ struct TopicMetrics {
   std::shared_ptr<Counter> records_in;
   std::shared_ptr<Counter> bytes_out;
   std::shared_ptr<Counter> records_out;
+  std::shared_ptr<Counter> records_refused;  // failed the topic's tarn.validation check
 };
 
 // Where the log cleaner reports (kafka/log_cleaner.h).
@@ -50,6 +51,7 @@ class KafkaMetrics {
   CounterFamily& records_in_;
   CounterFamily& bytes_out_;
   CounterFamily& records_out_;
+  CounterFamily& records_refused_;
   HistogramFamily& request_seconds_;
   std::array<std::shared_ptr<Histogram>, 128> by_key_;  // indexed by API key
   Counter* fsyncs_;
