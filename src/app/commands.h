@@ -13,5 +13,9 @@ void AddTopicCommands(CLI::App& root, int& exit_code);
 void AddGroupCommands(CLI::App& root, int& exit_code);
 void AddProduceCommand(CLI::App& root, int& exit_code);
 void AddConsumeCommand(CLI::App& root, int& exit_code);
+// contract register|check|list|show, and publish.
+void AddContractCommands(CLI::App& root, int& exit_code);
+// rule put|list|delete|test, and faults list|show|resubmit.
+void AddRuleCommands(CLI::App& root, int& exit_code);
 
 }  // namespace tarn::app

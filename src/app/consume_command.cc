@@ -71,7 +71,7 @@ RecordView ToRecordView(const rd_kafka_message_t& message, std::string_view topi
 }
 
 // The partitions to read: all of the topic's, or the one --partition names.
-Result<std::vector<int32_t>> PartitionsToRead(const KafkaClient& client, const ConsumeArgs& args) {
+Result<std::vector<int32_t>> PartitionsToRead(const hub::KafkaClient& client, const ConsumeArgs& args) {
   TARN_ASSIGN_OR_RETURN(std::vector<int32_t> partitions, client.TopicPartitions(args.topic));
   if (!args.partition.has_value()) return partitions;
   if (std::find(partitions.begin(), partitions.end(), *args.partition) == partitions.end()) {
@@ -83,9 +83,9 @@ Result<std::vector<int32_t>> PartitionsToRead(const KafkaClient& client, const C
 }
 
 // The assignment: each partition with the offset --from asks for.
-Result<PartitionListPtr> StartOffsets(const KafkaClient& client, const ConsumeArgs& args,
+Result<hub::PartitionListPtr> StartOffsets(const hub::KafkaClient& client, const ConsumeArgs& args,
                                       const std::vector<int32_t>& partitions) {
-  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  hub::PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (int32_t partition : partitions) {
     int64_t offset = args.from.value;
     if (args.from.kind == StartPosition::Kind::kEarliest) offset = RD_KAFKA_OFFSET_BEGINNING;
@@ -96,10 +96,10 @@ Result<PartitionListPtr> StartOffsets(const KafkaClient& client, const ConsumeAr
   // offsets_for_times replaces each timestamp with the first offset at or after it.
   rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(client.get(), list.get(),
                                                        static_cast<int>(client.timeout().count()));
-  TARN_TRY(client.Explain(KafkaStatus(err, "cannot look up offsets by time")));
+  TARN_TRY(client.Explain(hub::KafkaStatus(err, "cannot look up offsets by time")));
   for (int i = 0; i < list->cnt; ++i) {
     rd_kafka_topic_partition_t& element = list->elems[i];
-    TARN_TRY(KafkaStatus(element.err, "cannot look up the offset by time in " + args.topic + "/" +
+    TARN_TRY(hub::KafkaStatus(element.err, "cannot look up the offset by time in " + args.topic + "/" +
                                           std::to_string(element.partition)));
     if (element.offset < 0) element.offset = RD_KAFKA_OFFSET_END;  // nothing that late yet
   }
@@ -110,7 +110,7 @@ Result<PartitionListPtr> StartOffsets(const KafkaClient& client, const ConsumeAr
 // records are printed, or a signal asks to stop.
 class RecordPrinter {
  public:
-  RecordPrinter(const ConsumeArgs& args, const KafkaClient& client, size_t partition_count)
+  RecordPrinter(const ConsumeArgs& args, const hub::KafkaClient& client, size_t partition_count)
       : args_(args), client_(client), partition_count_(partition_count) {}
 
   Status Run() {
@@ -118,7 +118,7 @@ class RecordPrinter {
     auto last_progress = std::chrono::steady_clock::now();
     while (stop_requested == 0) {
       if (args_.count.has_value() && printed_ >= *args_.count) break;
-      MessagePtr message(rd_kafka_consumer_poll(client_.get(), 0));
+      hub::MessagePtr message(rd_kafka_consumer_poll(client_.get(), 0));
       if (message == nullptr) {
         std::fflush(stdout);  // caught up: let a reader of a pipe see what we have
         message.reset(rd_kafka_consumer_poll(client_.get(), 100));
@@ -166,7 +166,7 @@ class RecordPrinter {
           args_.from.kind == StartPosition::Kind::kOffset) {
         return OffsetOutOfRange(message.partition);
       }
-      return KafkaStatus(message.err, where, detail);
+      return hub::KafkaStatus(message.err, where, detail);
     }
     std::string warning = detail;
     if (warning != last_warning_) {
@@ -191,7 +191,7 @@ class RecordPrinter {
   }
 
   const ConsumeArgs& args_;
-  const KafkaClient& client_;
+  const hub::KafkaClient& client_;
   const size_t partition_count_;
   std::set<int32_t> at_end_;  // partitions whose end was reached and nothing read since
   int64_t printed_ = 0;
@@ -199,8 +199,8 @@ class RecordPrinter {
 };
 
 Status Consume(const ConsumeArgs& args) {
-  TARN_ASSIGN_OR_RETURN(ConfPtr conf,
-                        NewClientConf(args.client, {
+  TARN_ASSIGN_OR_RETURN(hub::ConfPtr conf,
+                        hub::NewClientConf(args.client, {
                                                        {"group.id", "tarn-cli"},
                                                        {"enable.auto.commit", "false"},
                                                        {"enable.auto.offset.store", "false"},
@@ -208,13 +208,13 @@ Status Consume(const ConsumeArgs& args) {
                                                        {"auto.offset.reset", "error"},
                                                        {"allow.auto.create.topics", "false"},
                                                    }));
-  TARN_ASSIGN_OR_RETURN(KafkaClient client,
-                        KafkaClient::Create(RD_KAFKA_CONSUMER, std::move(conf), args.client));
+  TARN_ASSIGN_OR_RETURN(hub::KafkaClient client,
+                        hub::KafkaClient::Create(RD_KAFKA_CONSUMER, std::move(conf), args.client));
   rd_kafka_poll_set_consumer(client.get());
   TARN_ASSIGN_OR_RETURN(std::vector<int32_t> partitions, PartitionsToRead(client, args));
-  TARN_ASSIGN_OR_RETURN(PartitionListPtr assignment, StartOffsets(client, args, partitions));
+  TARN_ASSIGN_OR_RETURN(hub::PartitionListPtr assignment, StartOffsets(client, args, partitions));
   TARN_TRY(
-      KafkaStatus(rd_kafka_assign(client.get(), assignment.get()), "cannot assign partitions"));
+      hub::KafkaStatus(rd_kafka_assign(client.get(), assignment.get()), "cannot assign partitions"));
   RecordPrinter printer(args, client, partitions.size());
   return printer.Run();
 }

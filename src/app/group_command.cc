@@ -16,21 +16,10 @@
 namespace tarn::app {
 namespace {
 
-using ListOffsetsPtr = std::unique_ptr<rd_kafka_ListConsumerGroupOffsets_t,
-                                       RdKafkaDeleter<rd_kafka_ListConsumerGroupOffsets_destroy>>;
-using AlterOffsetsPtr =
-    std::unique_ptr<rd_kafka_AlterConsumerGroupOffsets_t,
-                    RdKafkaDeleter<rd_kafka_AlterConsumerGroupOffsets_destroy>>;
-
 // Admin requests go through a producer handle: it needs no group and the admin API accepts it.
-Result<KafkaClient> ConnectAdmin(const ClientOptions& options) {
-  TARN_ASSIGN_OR_RETURN(ConfPtr conf, NewClientConf(options, {}));
-  return KafkaClient::Create(RD_KAFKA_PRODUCER, std::move(conf), options);
-}
-
-Status ErrorStatus(const rd_kafka_error_t* error, std::string_view context) {
-  if (error == nullptr) return Status::Ok();
-  return KafkaStatus(rd_kafka_error_code(error), context, rd_kafka_error_string(error));
+Result<hub::KafkaClient> ConnectAdmin(const ClientOptions& options) {
+  TARN_ASSIGN_OR_RETURN(hub::ConfPtr conf, hub::NewClientConf(options, {}));
+  return hub::KafkaClient::Create(RD_KAFKA_PRODUCER, std::move(conf), options);
 }
 
 std::string StateName(rd_kafka_consumer_group_state_t state) {
@@ -40,14 +29,14 @@ std::string StateName(rd_kafka_consumer_group_state_t state) {
 }
 
 // DescribeGroups for `ids`: state, protocol and members of each (no offsets).
-Result<std::vector<GroupDescription>> DescribeGroups(const KafkaClient& client,
+Result<std::vector<GroupDescription>> DescribeGroups(const hub::KafkaClient& client,
                                                      const std::vector<std::string>& ids) {
   std::vector<GroupDescription> out;
   if (ids.empty()) return out;
   std::vector<const char*> names;
   for (const std::string& id : ids) names.push_back(id.c_str());
   TARN_ASSIGN_OR_RETURN(
-      EventPtr event,
+      hub::EventPtr event,
       client.RunAdmin(RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS,
                       [&](const rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
                         rd_kafka_DescribeConsumerGroups(client.get(), names.data(), names.size(),
@@ -60,7 +49,7 @@ Result<std::vector<GroupDescription>> DescribeGroups(const KafkaClient& client,
   for (size_t i = 0; i < count; ++i) {
     const rd_kafka_ConsumerGroupDescription_t* g = groups[i];
     const std::string id = rd_kafka_ConsumerGroupDescription_group_id(g);
-    TARN_TRY(ErrorStatus(rd_kafka_ConsumerGroupDescription_error(g),
+    TARN_TRY(hub::KafkaStatus(rd_kafka_ConsumerGroupDescription_error(g),
                          "cannot describe group " + Quote(id)));
     GroupDescription d;
     d.group_id = id;
@@ -97,7 +86,7 @@ Result<std::vector<GroupDescription>> DescribeGroups(const KafkaClient& client,
   return out;
 }
 
-Result<GroupDescription> DescribeGroup(const KafkaClient& client, const std::string& id) {
+Result<GroupDescription> DescribeGroup(const hub::KafkaClient& client, const std::string& id) {
   TARN_ASSIGN_OR_RETURN(std::vector<GroupDescription> groups, DescribeGroups(client, {id}));
   if (groups.empty()) return Error(Status::NotFound("no description of group " + Quote(id)));
   return std::move(groups.front());
@@ -105,38 +94,15 @@ Result<GroupDescription> DescribeGroup(const KafkaClient& client, const std::str
 
 // The group's committed offsets of `partitions` (those it has committed).
 Result<std::map<TopicPartitionName, int64_t>> CommittedOffsets(
-    const KafkaClient& client, const std::string& group,
+    const hub::KafkaClient& client, const std::string& group,
     const rd_kafka_topic_partition_list_t* partitions) {
-  ListOffsetsPtr request(rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), partitions));
-  TARN_ASSIGN_OR_RETURN(
-      EventPtr event,
-      client.RunAdmin(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
-                      [&](const rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
-                        rd_kafka_ListConsumerGroupOffsets_t* requests[] = {request.get()};
-                        rd_kafka_ListConsumerGroupOffsets(client.get(), requests, 1, options,
-                                                          queue);
-                      }));
-  size_t count = 0;
-  const rd_kafka_group_result_t** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
-      rd_kafka_event_ListConsumerGroupOffsets_result(event.get()), &count);
-  std::map<TopicPartitionName, int64_t> out;
-  for (size_t i = 0; i < count; ++i) {
-    TARN_TRY(ErrorStatus(rd_kafka_group_result_error(results[i]),
-                         "cannot read the committed offsets of group " + Quote(group)));
-    const rd_kafka_topic_partition_list_t* list = rd_kafka_group_result_partitions(results[i]);
-    for (int p = 0; list != nullptr && p < list->cnt; ++p) {
-      const rd_kafka_topic_partition_t& tp = list->elems[p];
-      if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0) continue;
-      out[{tp.topic, tp.partition}] = tp.offset;
-    }
-  }
-  return out;
+  return hub::ListGroupOffsets(client, group, *partitions);
 }
 
 Status ListGroups(const ClientOptions& options) {
-  TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(options));
+  TARN_ASSIGN_OR_RETURN(hub::KafkaClient client, ConnectAdmin(options));
   TARN_ASSIGN_OR_RETURN(
-      EventPtr event,
+      hub::EventPtr event,
       client.RunAdmin(RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS,
                       [&](const rd_kafka_AdminOptions_t* admin_options, rd_kafka_queue_t* queue) {
                         rd_kafka_ListConsumerGroups(client.get(), admin_options, queue);
@@ -145,7 +111,7 @@ Status ListGroups(const ClientOptions& options) {
       rd_kafka_event_ListConsumerGroups_result(event.get());
   size_t error_count = 0;
   const rd_kafka_error_t** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
-  if (error_count > 0) TARN_TRY(ErrorStatus(errors[0], "cannot list groups"));
+  if (error_count > 0) TARN_TRY(hub::KafkaStatus(errors[0], "cannot list groups"));
   size_t count = 0;
   const rd_kafka_ConsumerGroupListing_t** listed =
       rd_kafka_ListConsumerGroups_result_valid(result, &count);
@@ -165,12 +131,12 @@ Status ListGroups(const ClientOptions& options) {
 }
 
 Status DescribeGroupCommand(const ClientOptions& options, const std::string& id) {
-  TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(options));
+  TARN_ASSIGN_OR_RETURN(hub::KafkaClient client, ConnectAdmin(options));
   TARN_ASSIGN_OR_RETURN(GroupDescription group, DescribeGroup(client, id));
   // Every partition of every topic: librdkafka 2.0 asks for "all partitions" with an empty
   // list, which brokers answer with nothing.
-  TARN_ASSIGN_OR_RETURN(MetadataPtr metadata, client.FetchMetadata());
-  PartitionListPtr every(rd_kafka_topic_partition_list_new(0));
+  TARN_ASSIGN_OR_RETURN(hub::MetadataPtr metadata, client.FetchMetadata());
+  hub::PartitionListPtr every(rd_kafka_topic_partition_list_new(0));
   for (int t = 0; t < metadata->topic_cnt; ++t) {
     const rd_kafka_metadata_topic_t& topic = metadata->topics[t];
     for (int p = 0; p < topic.partition_cnt; ++p) {
@@ -220,7 +186,7 @@ Status ResetOffsets(const ResetArgs& args) {
   if (args.to_datetime.has_value()) {
     TARN_ASSIGN_OR_RETURN(timestamp, ParseDateTime(*args.to_datetime));
   }
-  TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(args.client));
+  TARN_ASSIGN_OR_RETURN(hub::KafkaClient client, ConnectAdmin(args.client));
   // As Kafka's tool: positions change only while nobody consumes, or a member would overwrite
   // them with its next commit.
   TARN_ASSIGN_OR_RETURN(GroupDescription group, DescribeGroup(client, args.group));
@@ -239,18 +205,18 @@ Status ResetOffsets(const ResetArgs& args) {
     }
     chosen = {*args.partition};
   }
-  PartitionListPtr wanted(rd_kafka_topic_partition_list_new(static_cast<int>(chosen.size())));
+  hub::PartitionListPtr wanted(rd_kafka_topic_partition_list_new(static_cast<int>(chosen.size())));
   for (int32_t p : chosen) rd_kafka_topic_partition_list_add(wanted.get(), args.topic.c_str(), p);
   TARN_ASSIGN_OR_RETURN(auto committed, CommittedOffsets(client, args.group, wanted.get()));
 
   const int timeout_ms = static_cast<int>(client.timeout().count());
   std::map<int32_t, int64_t> by_time;
   if (timestamp.has_value()) {
-    PartitionListPtr query(rd_kafka_topic_partition_list_new(static_cast<int>(chosen.size())));
+    hub::PartitionListPtr query(rd_kafka_topic_partition_list_new(static_cast<int>(chosen.size())));
     for (int32_t p : chosen) {
       rd_kafka_topic_partition_list_add(query.get(), args.topic.c_str(), p)->offset = *timestamp;
     }
-    TARN_TRY(client.Explain(KafkaStatus(
+    TARN_TRY(client.Explain(hub::KafkaStatus(
         rd_kafka_offsets_for_times(client.get(), query.get(), timeout_ms),
         "cannot find offsets by time in " + Quote(args.topic))));
     for (int i = 0; i < query->cnt; ++i) by_time[query->elems[i].partition] = query->elems[i].offset;
@@ -259,7 +225,7 @@ Status ResetOffsets(const ResetArgs& args) {
   for (int32_t p : chosen) {
     int64_t low = 0;
     int64_t high = 0;
-    TARN_TRY(client.Explain(KafkaStatus(
+    TARN_TRY(client.Explain(hub::KafkaStatus(
         rd_kafka_query_watermark_offsets(client.get(), args.topic.c_str(), p, &low, &high,
                                          timeout_ms),
         "cannot get the offsets of " + args.topic + "/" + std::to_string(p))));
@@ -283,32 +249,12 @@ Status ResetOffsets(const ResetArgs& args) {
   std::cout << FormatOffsetResets(plan, args.dry_run);
   if (args.dry_run) return Status::Ok();
 
-  PartitionListPtr targets(rd_kafka_topic_partition_list_new(static_cast<int>(plan.size())));
+  hub::PartitionListPtr targets(rd_kafka_topic_partition_list_new(static_cast<int>(plan.size())));
   for (const OffsetReset& r : plan) {
     rd_kafka_topic_partition_list_add(targets.get(), r.topic.c_str(), r.partition)->offset =
         r.target;
   }
-  AlterOffsetsPtr alter(rd_kafka_AlterConsumerGroupOffsets_new(args.group.c_str(), targets.get()));
-  TARN_ASSIGN_OR_RETURN(
-      EventPtr event,
-      client.RunAdmin(RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS,
-                      [&](const rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
-                        rd_kafka_AlterConsumerGroupOffsets_t* requests[] = {alter.get()};
-                        rd_kafka_AlterConsumerGroupOffsets(client.get(), requests, 1, options,
-                                                           queue);
-                      }));
-  size_t count = 0;
-  const rd_kafka_group_result_t** results = rd_kafka_AlterConsumerGroupOffsets_result_groups(
-      rd_kafka_event_AlterConsumerGroupOffsets_result(event.get()), &count);
-  for (size_t i = 0; i < count; ++i) {
-    const std::string context = "cannot reset the offsets of group " + Quote(args.group);
-    TARN_TRY(ErrorStatus(rd_kafka_group_result_error(results[i]), context));
-    const rd_kafka_topic_partition_list_t* list = rd_kafka_group_result_partitions(results[i]);
-    for (int p = 0; list != nullptr && p < list->cnt; ++p) {
-      TARN_TRY(KafkaStatus(list->elems[p].err, context + " on " + list->elems[p].topic + "/" +
-                                                   std::to_string(list->elems[p].partition)));
-    }
-  }
+  TARN_TRY(hub::AlterGroupOffsets(client, args.group, *targets));
   return Status::Ok();
 }
 

@@ -44,7 +44,7 @@ class DeliveryTracker {
       return Status::NotFound("topic " + Quote(rd_kafka_topic_name(message.rkt)) +
                               " has no partition " + std::to_string(message.partition));
     }
-    return KafkaStatus(message.err, "delivery failed");
+    return hub::KafkaStatus(message.err, "delivery failed");
   }
 
   bool verbose_;
@@ -60,7 +60,7 @@ void OnDeliveryReport(rd_kafka_t* /*handle*/, const rd_kafka_message_t* message,
 // Hands records to librdkafka; the tracker hears how each one fared.
 class RecordSender {
  public:
-  RecordSender(const ProduceArgs& args, const KafkaClient& client, DeliveryTracker& tracker,
+  RecordSender(const ProduceArgs& args, const hub::KafkaClient& client, DeliveryTracker& tracker,
                Headers headers)
       : args_(args), client_(client), tracker_(tracker), headers_(std::move(headers)) {}
 
@@ -79,7 +79,7 @@ class RecordSender {
       value = split->value;
     }
     for (;;) {
-      HeadersPtr headers = NewHeaders();
+      hub::HeadersPtr headers = NewHeaders();
       rd_kafka_resp_err_t err = rd_kafka_producev(
           client_.get(), RD_KAFKA_V_TOPIC(args_.topic.c_str()),
           RD_KAFKA_V_PARTITION(args_.partition < 0 ? RD_KAFKA_PARTITION_UA : args_.partition),
@@ -92,7 +92,7 @@ class RecordSender {
         rd_kafka_poll(client_.get(), 100);  // serve delivery reports to make room
         continue;
       }
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, where);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return hub::KafkaStatus(err, where);
       (void)headers.release();  // the record owns them now
       ++sent_;
       rd_kafka_poll(client_.get(), 0);
@@ -124,9 +124,9 @@ class RecordSender {
   int64_t sent() const { return sent_; }
 
  private:
-  HeadersPtr NewHeaders() const {
+  hub::HeadersPtr NewHeaders() const {
     if (headers_.empty()) return nullptr;
-    HeadersPtr headers(rd_kafka_headers_new(headers_.size()));
+    hub::HeadersPtr headers(rd_kafka_headers_new(headers_.size()));
     for (const auto& [name, value] : headers_) {
       rd_kafka_header_add(headers.get(), name.data(), static_cast<ssize_t>(name.size()),
                           value.data(), static_cast<ssize_t>(value.size()));
@@ -135,7 +135,7 @@ class RecordSender {
   }
 
   const ProduceArgs& args_;
-  const KafkaClient& client_;
+  const hub::KafkaClient& client_;
   DeliveryTracker& tracker_;
   const Headers headers_;
   int64_t sent_ = 0;
@@ -143,10 +143,10 @@ class RecordSender {
 
 // What a failed delivery should say: librdkafka's reason for a fatal error (an idempotent
 // producer fenced or refused), else the first delivery report's error.
-Status DeliveryError(const KafkaClient& client, const DeliveryTracker& tracker, int64_t sent) {
+Status DeliveryError(const hub::KafkaClient& client, const DeliveryTracker& tracker, int64_t sent) {
   char reason[512];
   rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(client.get(), reason, sizeof(reason));
-  Status error = fatal != RD_KAFKA_RESP_ERR_NO_ERROR ? KafkaStatus(fatal, "delivery failed", reason)
+  Status error = fatal != RD_KAFKA_RESP_ERR_NO_ERROR ? hub::KafkaStatus(fatal, "delivery failed", reason)
                                                      : tracker.first_error();
   return client.Explain(error).WithContext(std::to_string(tracker.failed()) + " of " +
                                            std::to_string(sent) + " records not delivered");
@@ -158,10 +158,10 @@ Status Produce(const ProduceArgs& args) {
     TARN_ASSIGN_OR_RETURN(auto parsed, ParseKeyValue(header));
     headers.push_back(std::move(parsed));
   }
-  TARN_ASSIGN_OR_RETURN(ConfPtr conf, NewClientConf(args.client, ProducerProperties(args)));
+  TARN_ASSIGN_OR_RETURN(hub::ConfPtr conf, hub::NewClientConf(args.client, ProducerProperties(args)));
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &OnDeliveryReport);
-  TARN_ASSIGN_OR_RETURN(KafkaClient client,
-                        KafkaClient::Create(RD_KAFKA_PRODUCER, std::move(conf), args.client));
+  TARN_ASSIGN_OR_RETURN(hub::KafkaClient client,
+                        hub::KafkaClient::Create(RD_KAFKA_PRODUCER, std::move(conf), args.client));
   DeliveryTracker tracker(args.verbose);
   RecordSender sender(args, client, tracker, std::move(headers));
 

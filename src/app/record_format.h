@@ -39,11 +39,4 @@ enum class RecordFormat { kText, kJson };
 // The line for `record` in `format`, without the newline.
 std::string FormatRecord(const RecordView& record, RecordFormat format);
 
-// True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or code points past
-// U+10FFFF).
-bool IsValidUtf8(std::string_view bytes);
-
-// Standard base64 (RFC 4648 section 4) with padding.
-std::string Base64Encode(std::string_view bytes);
-
 }  // namespace tarn::app

@@ -2,17 +2,21 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <type_traits>
 #include <variant>
 #include <vector>
+
+#include "hub/kafka_client.h"
+#include "net/host_port.h"
 
 namespace tarn::app {
 namespace {
@@ -29,6 +33,10 @@ struct Field {
 };
 
 const Field kFields[] = {
+    {"broker", &ServeConfig::broker, "on|off",
+     "on: run the embedded broker; off: serve HTTP only, over the Kafka cluster at --brokers"},
+    {"brokers", &ServeConfig::brokers, "HOST:PORT[,...]",
+     "The external Kafka cluster for --broker off, comma-separated"},
     {"data-dir", &ServeConfig::data_dir, "DIR", "Directory for topics, offsets and state"},
     {"kafka-addr", &ServeConfig::kafka_addr, "HOST:PORT",
      "Kafka protocol listener (port 0: any free port)"},
@@ -66,6 +74,10 @@ const Field kFields[] = {
      "Partitions of __consumer_offsets when it is created"},
     {"offsets-retention-ms", &ServeConfig::offsets_retention_ms, "MS",
      "Delete a consumer group's committed offsets once it has been empty this long"},
+    {"max-http-body-bytes", &ServeConfig::max_http_body_bytes, "BYTES",
+     "Largest HTTP request body accepted (a batch of published events, a schema)"},
+    {"require-contracts", &ServeConfig::require_contracts, "BOOL",
+     "Refuse published events whose type has no contract in the schema registry"},
     {"log-level", &ServeConfig::log_level, "LEVEL",
      "trace, debug, info, warn, error, critical or off"},
 };
@@ -128,7 +140,7 @@ Status InvalidKey(std::string_view key, const std::string& why) {
 
 Status CheckAddress(std::string_view key, const std::string& value, bool allow_empty) {
   if (allow_empty && value.empty()) return Status::Ok();
-  Result<std::pair<std::string, uint16_t>> parsed = ParseHostPort(value);
+  Result<std::pair<std::string, uint16_t>> parsed = net::ParseHostPort(value);
   return parsed.has_value() ? Status::Ok() : parsed.error().WithContext(key);
 }
 
@@ -169,6 +181,52 @@ bool IsHostnameChar(char c) {
 
 }  // namespace
 
+namespace {
+
+// A YAML value as JSON: maps, lists, and scalars typed as YAML 1.2's core schema reads them
+// (a quoted scalar stays a string).
+nlohmann::json YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& entry : node) object[entry.first.as<std::string>()] = YamlToJson(entry.second);
+      return object;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) array.push_back(YamlToJson(item));
+      return array;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() == "!") return text;  // quoted
+      if (text == "true" || text == "false") return text == "true";
+      if (text == "null" || text == "~") return nullptr;
+      nlohmann::json number = nlohmann::json::parse(text, nullptr, false);
+      if (number.is_number()) return number;
+      return text;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+// tarn.yaml's `rules`: a list of rules, each kept as JSON text.
+Status ReadRules(const YAML::Node& node, ServeConfig& config) {
+  if (!node.IsSequence()) {
+    return InvalidKey("rules", "must be a list of rules, got " + std::string(NodeKind(node)));
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsMap()) {
+      return InvalidKey("rules", "item " + std::to_string(i) + " must be a map (a rule)");
+    }
+    config.rules.push_back(YamlToJson(node[i]).dump());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<ServeConfig> ParseServeConfig(std::string_view yaml, std::string_view source) {
   const std::string where(source);
   YAML::Node root;
@@ -192,6 +250,10 @@ Result<ServeConfig> ParseServeConfig(std::string_view yaml, std::string_view sou
                                            std::string(NodeKind(entry.first))));
     }
     const std::string& key = entry.first.Scalar();
+    if (key == "rules") {
+      TARN_TRY(ReadRules(entry.second, config).WithContext(where));
+      continue;
+    }
     const Field* field = FindField(key);
     if (field == nullptr) {
       return Error(Status::InvalidArgument(where + ": unknown key \"" + key +
@@ -218,6 +280,15 @@ Result<ServeConfig> LoadServeConfig(const std::filesystem::path& yaml_path) {
 }
 
 Status ValidateServeConfig(const ServeConfig& config) {
+  if (config.broker != "on" && config.broker != "off") {
+    return InvalidKey("broker", "must be on or off, got \"" + config.broker + "\"");
+  }
+  if (!config.embedded_broker() && config.brokers.empty()) {
+    return InvalidKey("brokers", "required with broker off (the external cluster's HOST:PORT)");
+  }
+  if (!config.brokers.empty()) {
+    TARN_TRY(hub::ValidateBrokerList(config.brokers).WithContext("brokers"));
+  }
   if (config.data_dir.empty()) return InvalidKey("data-dir", "must not be empty");
   TARN_TRY(CheckAddress("kafka-addr", config.kafka_addr, /*allow_empty=*/false));
   TARN_TRY(CheckAddress("http-addr", config.http_addr, /*allow_empty=*/false));
@@ -231,6 +302,7 @@ Status ValidateServeConfig(const ServeConfig& config) {
   TARN_TRY(CheckAtLeast<int32_t>("default-partitions", config.default_partitions, 1));
   TARN_TRY(CheckAtLeast<int64_t>("flush-interval-ms", config.flush_interval_ms, 0));
   TARN_TRY(CheckAtLeast<int32_t>("max-request-bytes", config.max_request_bytes, 1024));
+  TARN_TRY(CheckAtLeast<int64_t>("max-http-body-bytes", config.max_http_body_bytes, 1024));
   TARN_TRY(CheckAtLeast<int64_t>("connections-max-idle-ms", config.connections_max_idle_ms, 0));
   TARN_TRY(CheckAtLeast<int64_t>("segment-bytes", config.segment_bytes, 1024));
   TARN_TRY(CheckAtLeast<int64_t>("segment-ms", config.segment_ms, 1));
@@ -289,46 +361,6 @@ void AddServeFlags(CLI::App& cmd, ServeConfig& config) {
     if (!resolved.has_value()) throw CLI::ValidationError(resolved.error().message());
     config = *std::move(resolved);
   });
-}
-
-Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view address) {
-  const std::string quoted = "\"" + std::string(address) + "\"";
-  std::string host;
-  std::string_view port_text;
-  if (!address.empty() && address.front() == '[') {
-    size_t close = address.find(']');
-    if (close == std::string_view::npos) {
-      return Error(Status::InvalidArgument("missing ']' in " + quoted));
-    }
-    host = std::string(address.substr(1, close - 1));
-    if (host.find(':') == std::string::npos) {
-      return Error(Status::InvalidArgument("brackets hold only an IPv6 address, got " + quoted));
-    }
-    if (address.substr(close + 1, 1) != ":") {
-      return Error(Status::InvalidArgument("expected [IPv6]:PORT, got " + quoted));
-    }
-    port_text = address.substr(close + 2);
-  } else {
-    size_t colon = address.rfind(':');
-    if (colon == std::string_view::npos) {
-      return Error(Status::InvalidArgument("expected HOST:PORT, got " + quoted));
-    }
-    host = std::string(address.substr(0, colon));
-    if (host.find(':') != std::string::npos) {
-      return Error(
-          Status::InvalidArgument("an IPv6 address goes in brackets ([::1]:9092), got " + quoted));
-    }
-    if (host.empty() || !std::all_of(host.begin(), host.end(), IsHostnameChar)) {
-      return Error(Status::InvalidArgument("bad host in " + quoted));
-    }
-    port_text = address.substr(colon + 1);
-  }
-  uint16_t port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size()) {
-    return Error(Status::InvalidArgument("bad port in " + quoted + " (expected 0 to 65535)"));
-  }
-  return std::pair<std::string, uint16_t>(std::move(host), port);
 }
 
 }  // namespace tarn::app

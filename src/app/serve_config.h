@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/result.h"
 
@@ -18,6 +19,10 @@ class App;
 namespace tarn::app {
 
 struct ServeConfig {
+  // "on": run the embedded broker (data directory, Kafka listener, group coordinator). "off":
+  // serve HTTP only (health, metrics, the schema registry) over the external cluster `brokers`.
+  std::string broker = "on";
+  std::string brokers;  // comma-separated HOST:PORT list; required with broker off
   std::filesystem::path data_dir = "./tarn-data";
   std::string kafka_addr = "127.0.0.1:9092";  // port 0: pick a free port
   std::string http_addr = "127.0.0.1:8080";
@@ -42,7 +47,16 @@ struct ServeConfig {
   int32_t group_max_session_timeout_ms = 1800000;
   int32_t offsets_topic_partitions = 4;
   int64_t offsets_retention_ms = int64_t{7} * 24 * 3600 * 1000;
+  // The largest HTTP request body (a batch of published events, a schema).
+  int64_t max_http_body_bytes = 10 * 1024 * 1024;
+  // Refuse published events whose type has no contract (else only existing contracts apply).
+  bool require_contracts = false;
+  // Routing rules from tarn.yaml's `rules` list (no flag), each as JSON text; the router checks
+  // them at start (router/rule.h has the format).
+  std::vector<std::string> rules;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
+
+  bool embedded_broker() const { return broker == "on"; }
 
   // advertised_kafka_addr, or kafka_addr when that is empty.
   const std::string& EffectiveAdvertisedKafkaAddr() const {
@@ -67,9 +81,5 @@ Status ValidateServeConfig(const ServeConfig& config);
 // ./tarn.yaml when it exists. A bad file or value fails the parse as a usage error
 // (CLI::ValidationError), so `cmd`'s callback sees only a valid `config`, which must outlive it.
 void AddServeFlags(CLI::App& cmd, ServeConfig& config);
-
-// "127.0.0.1:9092", "localhost:0", "[::1]:9092" -> host and port. The host keeps no brackets.
-// Port 0 is allowed (bind a free port). InvalidArgument says what is wrong.
-Result<std::pair<std::string, uint16_t>> ParseHostPort(std::string_view address);
 
 }  // namespace tarn::app

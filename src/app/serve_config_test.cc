@@ -63,6 +63,8 @@ TEST(ServeConfigTest, DefaultsMatchTheDocumentedOnes) {
   EXPECT_EQ(config.max_request_bytes, 104857600);
   EXPECT_EQ(config.segment_bytes, 1073741824);
   EXPECT_EQ(config.retention_ms, 604800000);
+  EXPECT_TRUE(config.embedded_broker());
+  EXPECT_EQ(config.brokers, "");
   EXPECT_TRUE(ValidateServeConfig(config).ok());
 }
 
@@ -166,6 +168,34 @@ TEST(ServeConfigTest, ValidationNamesTheKey) {
   EXPECT_TRUE(ValidateServeConfig(config).ok());
 }
 
+TEST(ServeConfigTest, BrokerOffNeedsAValidBrokerList) {
+  ServeConfig config;
+  config.broker = "maybe";
+  EXPECT_THAT(ValidateServeConfig(config).message(), HasSubstr("broker: must be on or off"));
+  config.broker = "off";
+  EXPECT_THAT(ValidateServeConfig(config).message(), HasSubstr("brokers: required"));
+  config.brokers = "kafka-1:9092,nohost";
+  EXPECT_THAT(ValidateServeConfig(config).message(), HasSubstr("brokers"));
+  config.brokers = "kafka-1:9092, kafka-2:9092";
+  EXPECT_TRUE(ValidateServeConfig(config).ok());
+  EXPECT_FALSE(config.embedded_broker());
+
+  Result<ServeConfig> parsed = ParseServeConfig("broker: off\nbrokers: kafka:9092\n", "t.yaml");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().ToString();
+  EXPECT_FALSE(parsed->embedded_broker());
+  EXPECT_EQ(parsed->brokers, "kafka:9092");
+}
+
+TEST(ServeFlagsTest, BrokerOffWithoutBrokersIsAUsageError) {
+  Result<ServeConfig> config = ParseFlags({"--broker", "off"});
+  ASSERT_FALSE(config.has_value());
+  EXPECT_THAT(config.error().message(), HasSubstr("brokers"));
+  config = ParseFlags({"--broker", "off", "--brokers", "127.0.0.1:9092"});
+  ASSERT_TRUE(config.has_value()) << config.error().ToString();
+  EXPECT_FALSE(config->embedded_broker());
+  EXPECT_EQ(config->brokers, "127.0.0.1:9092");
+}
+
 TEST(ServeFlagsTest, FlagsOverrideTheFileWhichOverridesDefaults) {
   TempDir dir;
   std::filesystem::path file = dir.Write("tarn.yaml",
@@ -238,29 +268,6 @@ TEST(ServeFlagsTest, ErrorsFailTheParse) {
 
   config = ParseFlags({"--default-partitions", "x"});
   ASSERT_FALSE(config.has_value());
-}
-
-TEST(ParseHostPortTest, AcceptsTheThreeForms) {
-  using HostPort = std::pair<std::string, uint16_t>;
-  EXPECT_EQ(ParseHostPort("127.0.0.1:9092").value(), HostPort("127.0.0.1", 9092));
-  EXPECT_EQ(ParseHostPort("broker-1.example.com:65535").value(),
-            HostPort("broker-1.example.com", 65535));
-  EXPECT_EQ(ParseHostPort("localhost:0").value(), HostPort("localhost", 0));
-  EXPECT_EQ(ParseHostPort("[::1]:9092").value(), HostPort("::1", 9092));
-  EXPECT_EQ(ParseHostPort("[fe80::1%eth0]:80").value(), HostPort("fe80::1%eth0", 80));
-}
-
-TEST(ParseHostPortTest, RejectsWithAReason) {
-  for (std::string_view bad :
-       {"", "localhost", ":9092", "host:", "host:65536", "host:-1", "host:12ab", "::1:9092",
-        "[::1]9092", "[::1", "[host]:1", "bad host:1"}) {
-    Result<std::pair<std::string, uint16_t>> parsed = ParseHostPort(bad);
-    EXPECT_FALSE(parsed.has_value()) << bad;
-    if (!parsed.has_value()) {
-      EXPECT_EQ(parsed.error().code(), StatusCode::kInvalidArgument);
-    }
-  }
-  EXPECT_THAT(ParseHostPort("::1:9092").error().message(), HasSubstr("brackets"));
 }
 
 }  // namespace

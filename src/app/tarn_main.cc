@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   tarn::app::AddGroupCommands(app, exit_code);
   tarn::app::AddProduceCommand(app, exit_code);
   tarn::app::AddConsumeCommand(app, exit_code);
+  tarn::app::AddContractCommands(app, exit_code);
+  tarn::app::AddRuleCommands(app, exit_code);
   app.footer("Run 'tarn <command> --help' for the flags of a command.");  // after: not inherited
 
   try {

@@ -12,16 +12,16 @@
 namespace tarn::app {
 namespace {
 
-using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, RdKafkaDeleter<rd_kafka_NewTopic_destroy>>;
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, hub::RdKafkaDeleter<rd_kafka_NewTopic_destroy>>;
 using DeleteTopicPtr =
-    std::unique_ptr<rd_kafka_DeleteTopic_t, RdKafkaDeleter<rd_kafka_DeleteTopic_destroy>>;
+    std::unique_ptr<rd_kafka_DeleteTopic_t, hub::RdKafkaDeleter<rd_kafka_DeleteTopic_destroy>>;
 using ConfigResourcePtr =
-    std::unique_ptr<rd_kafka_ConfigResource_t, RdKafkaDeleter<rd_kafka_ConfigResource_destroy>>;
+    std::unique_ptr<rd_kafka_ConfigResource_t, hub::RdKafkaDeleter<rd_kafka_ConfigResource_destroy>>;
 
 // Admin requests go through a producer handle: it needs no group and the admin API accepts it.
-Result<KafkaClient> ConnectAdmin(const ClientOptions& options) {
-  TARN_ASSIGN_OR_RETURN(ConfPtr conf, NewClientConf(options, {}));
-  return KafkaClient::Create(RD_KAFKA_PRODUCER, std::move(conf), options);
+Result<hub::KafkaClient> ConnectAdmin(const ClientOptions& options) {
+  TARN_ASSIGN_OR_RETURN(hub::ConfPtr conf, hub::NewClientConf(options, {}));
+  return hub::KafkaClient::Create(RD_KAFKA_PRODUCER, std::move(conf), options);
 }
 
 // The first per-topic error in the result of a CreateTopics or DeleteTopics request, phrased
@@ -45,7 +45,7 @@ Status CheckTopicResults(rd_kafka_event_t* event) {
       return Status::NotFound("unknown topic " + topic);
     }
     const char* detail = rd_kafka_topic_result_error_string(results[i]);
-    return KafkaStatus(err, "cannot " + verb + " topic " + topic, detail != nullptr ? detail : "");
+    return hub::KafkaStatus(err, "cannot " + verb + " topic " + topic, detail != nullptr ? detail : "");
   }
   return Status::Ok();
 }
@@ -59,7 +59,7 @@ struct CreateArgs {
 };
 
 Status CreateTopic(const CreateArgs& args) {
-  TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(args.client));
+  TARN_ASSIGN_OR_RETURN(hub::KafkaClient client, ConnectAdmin(args.client));
   char errstr[512];
   NewTopicPtr topic(rd_kafka_NewTopic_new(args.name.c_str(), args.partitions,
                                           args.replication_factor, errstr, sizeof(errstr)));
@@ -68,10 +68,10 @@ Status CreateTopic(const CreateArgs& args) {
     TARN_ASSIGN_OR_RETURN(auto entry, ParseKeyValue(config));
     rd_kafka_resp_err_t err =
         rd_kafka_NewTopic_set_config(topic.get(), entry.first.c_str(), entry.second.c_str());
-    TARN_TRY(KafkaStatus(err, "--config " + config));
+    TARN_TRY(hub::KafkaStatus(err, "--config " + config));
   }
   TARN_ASSIGN_OR_RETURN(
-      EventPtr event,
+      hub::EventPtr event,
       client.RunAdmin(RD_KAFKA_ADMIN_OP_CREATETOPICS,
                       [&](const rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
                         rd_kafka_NewTopic_t* topics[] = {topic.get()};
@@ -81,10 +81,10 @@ Status CreateTopic(const CreateArgs& args) {
 }
 
 Status DeleteTopic(const ClientOptions& options, const std::string& name) {
-  TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(options));
+  TARN_ASSIGN_OR_RETURN(hub::KafkaClient client, ConnectAdmin(options));
   DeleteTopicPtr topic(rd_kafka_DeleteTopic_new(name.c_str()));
   TARN_ASSIGN_OR_RETURN(
-      EventPtr event,
+      hub::EventPtr event,
       client.RunAdmin(RD_KAFKA_ADMIN_OP_DELETETOPICS,
                       [&](const rd_kafka_AdminOptions_t* admin_options, rd_kafka_queue_t* queue) {
                         rd_kafka_DeleteTopic_t* topics[] = {topic.get()};
@@ -101,8 +101,8 @@ struct ListArgs {
 // Internal topics (names starting with '_', which Metadata reports as internal, such as
 // __consumer_offsets) are left out unless asked for.
 Status ListTopics(const ListArgs& args) {
-  TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(args.client));
-  TARN_ASSIGN_OR_RETURN(MetadataPtr metadata, client.FetchMetadata());
+  TARN_ASSIGN_OR_RETURN(hub::KafkaClient client, ConnectAdmin(args.client));
+  TARN_ASSIGN_OR_RETURN(hub::MetadataPtr metadata, client.FetchMetadata());
   std::vector<std::string> names;
   for (int i = 0; i < metadata->topic_cnt; ++i) {
     std::string name = metadata->topics[i].topic;
@@ -128,11 +128,11 @@ std::string ConfigSourceLabel(const rd_kafka_ConfigEntry_t* entry) {
   }
 }
 
-Result<std::vector<TopicConfigEntry>> DescribeTopicConfigs(const KafkaClient& client,
+Result<std::vector<TopicConfigEntry>> DescribeTopicConfigs(const hub::KafkaClient& client,
                                                            const std::string& name) {
   ConfigResourcePtr resource(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name.c_str()));
   TARN_ASSIGN_OR_RETURN(
-      EventPtr event,
+      hub::EventPtr event,
       client.RunAdmin(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
                       [&](const rd_kafka_AdminOptions_t* options, rd_kafka_queue_t* queue) {
                         rd_kafka_ConfigResource_t* resources[] = {resource.get()};
@@ -146,7 +146,7 @@ Result<std::vector<TopicConfigEntry>> DescribeTopicConfigs(const KafkaClient& cl
     rd_kafka_resp_err_t err = rd_kafka_ConfigResource_error(resources[r]);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       const char* detail = rd_kafka_ConfigResource_error_string(resources[r]);
-      return Error(KafkaStatus(err, "cannot describe the configs of topic " + Quote(name),
+      return Error(hub::KafkaStatus(err, "cannot describe the configs of topic " + Quote(name),
                                detail != nullptr ? detail : ""));
     }
     size_t entry_count = 0;
@@ -168,9 +168,9 @@ Result<std::vector<TopicConfigEntry>> DescribeTopicConfigs(const KafkaClient& cl
 }
 
 Status DescribeTopic(const ClientOptions& options, const std::string& name) {
-  TARN_ASSIGN_OR_RETURN(KafkaClient client, ConnectAdmin(options));
-  TARN_ASSIGN_OR_RETURN(MetadataPtr metadata, client.FetchMetadata());
-  TARN_ASSIGN_OR_RETURN(const rd_kafka_metadata_topic_t* found, FindTopic(*metadata, name));
+  TARN_ASSIGN_OR_RETURN(hub::KafkaClient client, ConnectAdmin(options));
+  TARN_ASSIGN_OR_RETURN(hub::MetadataPtr metadata, client.FetchMetadata());
+  TARN_ASSIGN_OR_RETURN(const rd_kafka_metadata_topic_t* found, hub::FindTopic(*metadata, name));
 
   TopicDescription topic;
   topic.name = name;
@@ -182,7 +182,7 @@ Status DescribeTopic(const ClientOptions& options, const std::string& name) {
     rd_kafka_resp_err_t err =
         rd_kafka_query_watermark_offsets(client.get(), name.c_str(), partition.id,
                                          &partition.earliest, &partition.latest, timeout_ms);
-    TARN_TRY(client.Explain(KafkaStatus(
+    TARN_TRY(client.Explain(hub::KafkaStatus(
         err, "cannot get the offsets of " + name + "/" + std::to_string(partition.id))));
     topic.partitions.push_back(partition);
   }

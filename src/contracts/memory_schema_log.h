@@ -20,7 +20,9 @@ class MemorySchemaLog : public SchemaLog {
 
   const std::shared_ptr<Shared>& shared() const { return shared_; }
 
-  Result<std::vector<SchemaLogRecord>> ReadAll() override { return shared_->records; }
+  Awaitable<Result<std::vector<SchemaLogRecord>>> ReadAll() override {
+    co_return shared_->records;
+  }
 
   Awaitable<Status> Append(std::vector<SchemaLogRecord> records) override {
     if (!shared_->fail_appends.ok()) co_return shared_->fail_appends;

@@ -65,6 +65,13 @@ SchemaLogRecord EncodeRecord(const DeleteSubjectRecord& record) {
   return {Dump(key), Dump(value)};
 }
 
+SchemaLogRecord EncodeRecord(const ContractBindingRecord& record) {
+  OrderedJson key = {{"keytype", "TARN_CONTRACT"}, {"type", record.type}, {"magic", 0}};
+  if (!record.subject) return {Dump(key), std::nullopt};
+  OrderedJson value = {{"type", record.type}, {"subject", *record.subject}};
+  return {Dump(key), Dump(value)};
+}
+
 Result<RegistryRecord> DecodeRecord(const SchemaLogRecord& record) {
   nlohmann::json key = nlohmann::json::parse(record.key, nullptr, false);
   if (!key.is_object()) return Error(Corrupt("the key is not a JSON object", record));
@@ -109,6 +116,16 @@ Result<RegistryRecord> DecodeRecord(const SchemaLogRecord& record) {
     std::optional<int32_t> version = Get<int32_t>(value, "version");
     if (!version) return Error(Corrupt("a DELETE_SUBJECT value needs a version", record));
     return DeleteSubjectRecord{*subject, *version};
+  }
+  if (*keytype == "TARN_CONTRACT") {
+    std::optional<std::string> type = Get<std::string>(key, "type");
+    if (!type) return Error(Corrupt("a TARN_CONTRACT key needs a type", record));
+    ContractBindingRecord out{.type = std::move(*type), .subject = std::nullopt};
+    if (record.value) {
+      out.subject = Get<std::string>(value, "subject");
+      if (!out.subject) return Error(Corrupt("a TARN_CONTRACT value needs a subject", record));
+    }
+    return out;
   }
   return IgnoredRecord{*keytype};
 }

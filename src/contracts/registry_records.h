@@ -7,6 +7,10 @@
 //                   value {"compatibilityLevel":L}; a tombstone removes the setting
 //   DELETE_SUBJECT  key {"keytype":"DELETE_SUBJECT","subject":S,"magic":0}
 //                   value {"subject":S,"version":V}: versions up to V are soft-deleted
+//   TARN_CONTRACT   key {"keytype":"TARN_CONTRACT","type":T,"magic":0}
+//                   value {"type":T,"subject":S}: event type T's contract is subject S (Tarn's
+//                   own key type; Confluent's registry skips key types it does not know); a
+//                   tombstone returns T to the default, the subject named T
 // Keys are written with a fixed field order, so that every record of one key has the same
 // bytes and compaction keeps only the last.
 #pragma once
@@ -40,6 +44,12 @@ struct DeleteSubjectRecord {
   int32_t version = 0;  // every version up to this one
 };
 
+// An event type bound to the subject that holds its contract.
+struct ContractBindingRecord {
+  std::string type;
+  std::optional<std::string> subject;  // nullopt: the binding is removed
+};
+
 // A SCHEMA key with no value: a permanent delete of one version.
 struct SchemaTombstone {
   std::string subject;
@@ -51,13 +61,14 @@ struct IgnoredRecord {
   std::string keytype;
 };
 
-using RegistryRecord =
-    std::variant<SchemaRecord, SchemaTombstone, ConfigRecord, DeleteSubjectRecord, IgnoredRecord>;
+using RegistryRecord = std::variant<SchemaRecord, SchemaTombstone, ConfigRecord,
+                                    DeleteSubjectRecord, ContractBindingRecord, IgnoredRecord>;
 
 SchemaLogRecord EncodeRecord(const SchemaRecord& record);
 SchemaLogRecord EncodeRecord(const SchemaTombstone& record);
 SchemaLogRecord EncodeRecord(const ConfigRecord& record);
 SchemaLogRecord EncodeRecord(const DeleteSubjectRecord& record);
+SchemaLogRecord EncodeRecord(const ContractBindingRecord& record);
 
 // kCorruption when the key or value is not JSON or lacks a field its key type needs.
 Result<RegistryRecord> DecodeRecord(const SchemaLogRecord& record);

@@ -9,6 +9,7 @@
 #include "contracts/memory_schema_log.h"
 #include "contracts/schema_registry.h"
 #include "http/test_server.h"
+#include "net/run_to_completion.h"
 
 namespace tarn::contracts {
 namespace {
@@ -44,7 +45,8 @@ struct Reply {
 class RegistryRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto registry = SchemaRegistry::Open(io_, std::make_unique<MemorySchemaLog>(log_));
+    auto registry = net::RunToCompletion(
+        io_, SchemaRegistry::Open(io_, std::make_unique<MemorySchemaLog>(log_)));
     ASSERT_TRUE(registry.has_value());
     registry_ = std::move(*registry);
     server_ = std::make_unique<http::Server>(io_);

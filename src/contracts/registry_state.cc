@@ -97,6 +97,12 @@ Status RegistryState::Apply(const SchemaLogRecord& record) {
     } else {
       subject_levels_.erase(*config->subject);
     }
+  } else if (auto* binding = std::get_if<ContractBindingRecord>(&decoded)) {
+    if (binding->subject) {
+      bindings_[binding->type] = *binding->subject;
+    } else {
+      bindings_.erase(binding->type);
+    }
   } else if (auto* deleted = std::get_if<DeleteSubjectRecord>(&decoded)) {
     auto subject = subjects_.find(deleted->subject);
     if (subject == subjects_.end()) return Status::Ok();
@@ -105,6 +111,11 @@ Status RegistryState::Apply(const SchemaLogRecord& record) {
     }
   }
   return Status::Ok();
+}
+
+const std::string& RegistryState::SubjectForType(const std::string& type) const {
+  auto it = bindings_.find(type);
+  return it == bindings_.end() ? type : it->second;
 }
 
 void RegistryState::Release(int32_t id) {

@@ -84,6 +84,12 @@ class RegistryState {
   int32_t NextId() const { return max_id_ + 1; }
   int32_t NextVersion(const std::string& subject) const;
 
+  // The subject that holds event type `type`'s contract: the one bound to it, else the subject
+  // named like the type.
+  const std::string& SubjectForType(const std::string& type) const;
+  // Every explicit binding, type -> subject, sorted by type.
+  const std::map<std::string, std::string>& ContractBindings() const { return bindings_; }
+
   // The level configured for `subject` (nullopt: the global one), if any.
   std::optional<CompatibilityLevel> ConfiguredLevel(const std::optional<std::string>& subject) const;
   // What applies to `subject`: its own level, else the global one, else BACKWARD.
@@ -101,6 +107,7 @@ class RegistryState {
   std::optional<CompatibilityLevel> global_level_;
   std::map<std::string, CompatibilityLevel> subject_levels_;
   int32_t max_id_ = 0;
+  std::map<std::string, std::string> bindings_;  // event type -> subject
 };
 
 }  // namespace tarn::contracts

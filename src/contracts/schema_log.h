@@ -1,7 +1,7 @@
 // Where the schema registry keeps its state: an append-only log of key/value records, the
 // compacted topic `_schemas`, replayed from the start when the registry opens. A seam with two
-// implementations: the embedded broker (broker_schema_log.h) and, in tests, memory
-// (memory_schema_log.h); a Kafka client for an external cluster would be a third.
+// implementations: any hub (hub_schema_log.h: the embedded broker or an external cluster) and,
+// in tests, memory (memory_schema_log.h).
 #pragma once
 
 #include <optional>
@@ -26,8 +26,8 @@ class SchemaLog {
  public:
   virtual ~SchemaLog() = default;
 
-  // Every record in the log, oldest first. May block (it runs once, at start).
-  virtual Result<std::vector<SchemaLogRecord>> ReadAll() = 0;
+  // Every record in the log, oldest first (it runs once, at start).
+  virtual Awaitable<Result<std::vector<SchemaLogRecord>>> ReadAll() = 0;
 
   // Appends `records` in order, as one write where the log allows, and completes once they
   // are durable. An error means they may or may not be in the log.

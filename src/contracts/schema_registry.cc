@@ -7,6 +7,8 @@
 
 #include "contracts/compatibility_checker.h"
 #include "contracts/registry_records.h"
+#include "contracts/schema_validator.h"
+#include "events/envelope.h"
 #include "net/asio.h"
 #include "net/signal.h"
 
@@ -40,10 +42,12 @@ SchemaRegistry::SchemaRegistry(IoContext& io, std::unique_ptr<SchemaLog> log)
 
 SchemaRegistry::~SchemaRegistry() = default;
 
-Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Open(IoContext& io,
-                                                             std::unique_ptr<SchemaLog> log) {
+Awaitable<Result<std::unique_ptr<SchemaRegistry>>> SchemaRegistry::Open(
+    IoContext& io, std::unique_ptr<SchemaLog> log) {
   std::unique_ptr<SchemaRegistry> registry(new SchemaRegistry(io, std::move(log)));
-  TARN_ASSIGN_OR_RETURN(std::vector<SchemaLogRecord> records, registry->log_->ReadAll());
+  Result<std::vector<SchemaLogRecord>> read = co_await registry->log_->ReadAll();
+  if (!read) co_return Error(read.error());
+  const std::vector<SchemaLogRecord>& records = *read;
   size_t skipped = 0;
   for (const SchemaLogRecord& record : records) {
     Status applied = registry->state_.Apply(record);
@@ -54,7 +58,7 @@ Result<std::unique_ptr<SchemaRegistry>> SchemaRegistry::Open(IoContext& io,
   }
   spdlog::info("schema registry: replayed {} records ({} skipped), {} subjects", records.size(),
                skipped, registry->state_.Subjects(true).size());
-  return registry;
+  co_return registry;
 }
 
 template <typename T>
@@ -254,6 +258,49 @@ Awaitable<RegistryResult<CompatibilityLevel>> SchemaRegistry::DeleteLevel(
         return Planned<CompatibilityLevel>{{EncodeRecord(ConfigRecord{subject, std::nullopt})},
                                            *before};
       });
+}
+
+Status SchemaRegistry::CheckEvent(const events::Envelope& event) const {
+  const std::string& subject = state_.SubjectForType(event.type());
+  RegistryResult<SubjectVersion> latest = state_.FindVersion(subject, "latest", false);
+  if (!latest) {
+    if (!require_contracts_) return Status::Ok();
+    return Status::InvalidArgument(fmt::format(
+        "event type {} has no contract (no schema under subject \"{}\") and contracts are required",
+        event.type(), subject));
+  }
+  const StoredSchema* stored = state_.FindSchema(latest->id);
+  if (stored == nullptr || !stored->parsed) {
+    return Status::Internal(fmt::format("the schema of {} version {} (id {}) cannot be read",
+                                        subject, latest->version, latest->id));
+  }
+  std::unique_ptr<SchemaValidator>& validator = validators_[latest->id];
+  if (!validator) validator = std::make_unique<SchemaValidator>(*stored->parsed);
+  std::vector<Finding> findings = validator->Validate(event.document());
+  if (findings.empty()) return Status::Ok();
+  std::string message = fmt::format("event does not satisfy the contract of {} ({} version {}, id {}):",
+                                    event.type(), subject, latest->version, latest->id);
+  for (size_t i = 0; i < findings.size(); ++i) {
+    message += fmt::format("{} {}: {}", i == 0 ? "" : ";", findings[i].path.empty() ? "/" : findings[i].path,
+                           findings[i].message);
+  }
+  return Status::InvalidArgument(std::move(message));
+}
+
+Awaitable<RegistryResult<std::string>> SchemaRegistry::BindContract(std::string type,
+                                                                    std::string subject) {
+  co_return co_await Write<std::string>([&]() -> RegistryResult<Planned<std::string>> {
+    if (Status valid = events::ValidateEventType(type); !valid.ok()) {
+      return RegistryFailure(RegistryErrorCode::kUnprocessableEntity, valid.message());
+    }
+    if (subject.empty()) {
+      return RegistryFailure(RegistryErrorCode::kUnprocessableEntity, "the subject is empty");
+    }
+    if (state_.SubjectForType(type) == subject) return Planned<std::string>{{}, subject};
+    ContractBindingRecord record{.type = type, .subject = subject};
+    if (subject == type) record.subject.reset();  // back to the default
+    return Planned<std::string>{{EncodeRecord(record)}, subject};
+  });
 }
 
 }  // namespace tarn::contracts

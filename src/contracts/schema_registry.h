@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,11 +14,17 @@
 #include "contracts/schema_log.h"
 #include "net/asio_fwd.h"
 
+namespace tarn::events {
+class Envelope;
+}
+
 namespace tarn::net {
 class Signal;
 }
 
 namespace tarn::contracts {
+
+class SchemaValidator;
 
 // Owned by the app; lives on the io_context's thread, the only one that may call it.
 //
@@ -29,13 +36,29 @@ class SchemaRegistry {
  public:
   // A registry with the state `log` holds, replayed from its first record. Records it cannot
   // read are logged and skipped. Errors are the log's own (reading it failed).
-  static Result<std::unique_ptr<SchemaRegistry>> Open(IoContext& io,
-                                                      std::unique_ptr<SchemaLog> log);
+  static Awaitable<Result<std::unique_ptr<SchemaRegistry>>> Open(IoContext& io,
+                                                                 std::unique_ptr<SchemaLog> log);
   ~SchemaRegistry();
   SchemaRegistry(const SchemaRegistry&) = delete;
   SchemaRegistry& operator=(const SchemaRegistry&) = delete;
 
   const RegistryState& state() const { return state_; }
+
+  // Whether an event whose type has no contract is refused (CheckEvent). Off by default:
+  // contracts are then checked where they exist.
+  void set_require_contracts(bool require) { require_contracts_ = require; }
+
+  // Checks an event against its type's contract: the latest live schema of the subject bound
+  // to its type (RegistryState::SubjectForType), applied to the whole envelope. OK when it
+  // satisfies it, and when the type has no contract unless contracts are required.
+  // kInvalidArgument otherwise, naming the subject, version and id and every violation with
+  // its JSON pointer ("/order/total: ...").
+  Status CheckEvent(const events::Envelope& event) const;
+
+  // Binds event type `type` to `subject` (a subject named like the type is the default and
+  // needs no binding; binding to it removes any other). 42200 for a type that is not
+  // `<entity>-<verb>` or an empty subject.
+  Awaitable<RegistryResult<std::string>> BindContract(std::string type, std::string subject);
 
   // Registers `request` under `subject` and returns its global id: the existing version's id
   // when the subject already holds the same schema (nothing is written), else a new version
@@ -89,6 +112,9 @@ class SchemaRegistry {
 
   std::unique_ptr<SchemaLog> log_;
   RegistryState state_;
+  bool require_contracts_ = false;
+  // A compiled validator per schema id, made on first use.
+  mutable std::map<int32_t, std::unique_ptr<SchemaValidator>> validators_;
   bool writing_ = false;
   std::unique_ptr<net::Signal> write_done_;
 };

@@ -4,16 +4,17 @@
 #include <gtest/gtest.h>
 
 #include "contracts/memory_schema_log.h"
-#include "contracts/test_io.h"
+#include "events/envelope.h"
+#include "net/run_to_completion.h"
 #include "net/signal.h"
 
 namespace tarn::contracts {
 namespace {
 
+using net::RunToCompletion;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using test::RunToCompletion;
 
 SchemaRequest Json(std::string schema) {
   return SchemaRequest{.schema = std::move(schema), .schema_type = "JSON"};
@@ -34,7 +35,8 @@ class SchemaRegistryTest : public ::testing::Test {
   // A new registry over the same records, as after a restart.
   void Reopen() {
     registry_.reset();
-    auto opened = SchemaRegistry::Open(io_, std::make_unique<MemorySchemaLog>(log_));
+    auto opened =
+        RunToCompletion(io_, SchemaRegistry::Open(io_, std::make_unique<MemorySchemaLog>(log_)));
     ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
     registry_ = std::move(*opened);
   }
@@ -213,11 +215,65 @@ TEST_F(SchemaRegistryTest, AFailedWriteChangesNothing) {
   EXPECT_EQ(Register("s", kV2).value(), 2);
 }
 
+const char kOrderPlaced[] = R"({"type": "object", "required": ["order"],
+    "properties": {"order": {"type": "object", "required": ["total"],
+                             "properties": {"total": {"type": "number", "minimum": 0}}}}})";
+
+events::Envelope Event(const char* json) { return events::Envelope::Parse(json).value(); }
+
+TEST_F(SchemaRegistryTest, EventsAreCheckedAgainstTheLatestSchemaOfTheirTypesSubject) {
+  auto good = Event(R"({"id":"1","type":"order-placed","timestamp":1,"partitionKey":"o-1",
+                        "order":{"total":12.5}})");
+  auto bad = Event(R"({"id":"2","type":"order-placed","timestamp":1,"partitionKey":"o-1",
+                       "order":{"total":-1}})");
+  // No contract yet: accepted, unless contracts are required.
+  EXPECT_TRUE(registry_->CheckEvent(bad).ok());
+  registry_->set_require_contracts(true);
+  Status missing = registry_->CheckEvent(good);
+  EXPECT_EQ(missing.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.message(), HasSubstr("no contract"));
+  registry_->set_require_contracts(false);
+
+  ASSERT_TRUE(Register("order-placed", kOrderPlaced).has_value());
+  EXPECT_TRUE(registry_->CheckEvent(good).ok());
+  Status broken = registry_->CheckEvent(bad);
+  EXPECT_EQ(broken.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(broken.message(), HasSubstr("order-placed version 1"));
+  EXPECT_THAT(broken.message(), HasSubstr("/order/total"));
+}
+
+TEST_F(SchemaRegistryTest, ABindingPointsATypeAtAnotherSubjectAndSurvivesReplay) {
+  ASSERT_TRUE(Register("shop-orders", kOrderPlaced).has_value());
+  auto bad = Event(R"({"id":"2","type":"order-placed","timestamp":1,"partitionKey":"o-1",
+                       "order":{}})");
+  EXPECT_TRUE(registry_->CheckEvent(bad).ok());  // no subject order-placed: no contract
+
+  EXPECT_EQ(RunToCompletion(io_, registry_->BindContract("order-placed", "shop-orders")).value(),
+            "shop-orders");
+  EXPECT_EQ(registry_->state().SubjectForType("order-placed"), "shop-orders");
+  EXPECT_THAT(registry_->CheckEvent(bad).message(), HasSubstr("shop-orders version 1"));
+
+  Reopen();
+  EXPECT_EQ(registry_->state().SubjectForType("order-placed"), "shop-orders");
+  EXPECT_FALSE(registry_->CheckEvent(bad).ok());
+
+  // Binding a type to its own name removes the binding, durably.
+  ASSERT_TRUE(RunToCompletion(io_, registry_->BindContract("order-placed", "order-placed")).has_value());
+  EXPECT_TRUE(registry_->state().ContractBindings().empty());
+  Reopen();
+  EXPECT_TRUE(registry_->state().ContractBindings().empty());
+  EXPECT_TRUE(registry_->CheckEvent(bad).ok());
+
+  auto refused = RunToCompletion(io_, registry_->BindContract("Not A Type", "x"));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().http_status(), 422);
+}
+
 // A log whose appends complete only when the test says so, to hold writes in flight.
 class GatedLog : public SchemaLog {
  public:
   explicit GatedLog(IoContext& io) : release_(io) {}
-  Result<std::vector<SchemaLogRecord>> ReadAll() override { return records_; }
+  Awaitable<Result<std::vector<SchemaLogRecord>>> ReadAll() override { co_return records_; }
   Awaitable<Status> Append(std::vector<SchemaLogRecord> records) override {
     ++in_flight_;
     max_in_flight_ = std::max(max_in_flight_, in_flight_);
@@ -237,7 +293,7 @@ TEST(SchemaRegistryConcurrencyTest, WritesRunOneAtATimeAndReadsSeeOnlyDurableSta
   IoContext io;
   auto owned = std::make_unique<GatedLog>(io);
   GatedLog* log = owned.get();
-  auto registry = SchemaRegistry::Open(io, std::move(owned)).value();
+  auto registry = RunToCompletion(io, SchemaRegistry::Open(io, std::move(owned))).value();
   std::vector<int32_t> ids;
   for (const char* schema : {kV1, kV2}) {
     asio::co_spawn(io, registry->Register("s", Json(schema)),

@@ -144,14 +144,15 @@ Result<Envelope> Envelope::Parse(std::string_view text, const EnvelopeLimits& li
   TARN_TRY(CheckEventSize(text.size(), limits));
   json event = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (event.is_discarded()) return Error(Status::InvalidArgument("event is not valid JSON"));
-  Envelope envelope(std::move(event));
+  Envelope envelope(std::move(event), std::string(text));
   TARN_TRY(envelope.Validate(limits, text.size()));
   return envelope;
 }
 
 Result<Envelope> Envelope::FromJson(json event, const EnvelopeLimits& limits) {
-  const size_t serialized_bytes = event.dump().size();
-  Envelope envelope(std::move(event));
+  std::string text = event.dump(-1, ' ', false, json::error_handler_t::replace);
+  const size_t serialized_bytes = text.size();
+  Envelope envelope(std::move(event), std::move(text));
   TARN_TRY(envelope.Validate(limits, serialized_bytes));
   return envelope;
 }
@@ -224,22 +225,33 @@ std::string Envelope::entity_name() const {
   return dash == std::string::npos ? type_ : type_.substr(0, dash);
 }
 
-json ToCloudEvent(const Envelope& event) {
-  json ce = json::object();
-  ce["specversion"] = "1.0";
-  ce["id"] = event.id();
-  ce["type"] = event.type();
-  ce["source"] = event.tag("source").value_or(std::string(kDefaultSource));
-  ce["time"] = FormatRfc3339(event.timestamp_ms());
-  ce["partitionkey"] = event.partition_key();
-  ce["datacontenttype"] = "application/json";
+namespace {
+
+// The CloudEvent's string attributes for `event`, data aside, as ToCloudEvent describes them.
+std::vector<Header> CloudEventAttributes(const Envelope& event) {
+  std::vector<Header> attributes = {
+      {"specversion", "1.0"},
+      {"id", event.id()},
+      {"type", event.type()},
+      {"source", event.tag("source").value_or(std::string(kDefaultSource))},
+      {"time", FormatRfc3339(event.timestamp_ms())},
+      {"partitionkey", event.partition_key()}};
   if (auto tags = event.document().find(kTagsField); tags != event.document().end()) {
     for (const auto& [name, value] : tags->items()) {
       std::string attribute = Lowercase(name);
       if (name == "source" || IsCloudEventAttribute(attribute) || !IsAttributeName(attribute)) continue;
-      if (value.is_string()) ce[attribute] = value;
+      if (value.is_string()) attributes.emplace_back(std::move(attribute), value.get<std::string>());
     }
   }
+  return attributes;
+}
+
+}  // namespace
+
+json ToCloudEvent(const Envelope& event) {
+  json ce = json::object();
+  for (auto& [name, value] : CloudEventAttributes(event)) ce[name] = std::move(value);
+  ce["datacontenttype"] = "application/json";
   auto data = event.document().find(event.entity_name());
   ce["data"] = data != event.document().end() ? *data : json();
   return ce;
@@ -263,12 +275,8 @@ Result<Envelope> FromCloudEvent(const json& cloud_event, int64_t now_ms, const E
 }
 
 std::vector<Header> CloudEventKafkaHeaders(const Envelope& event) {
-  std::vector<Header> headers;
-  json ce = ToCloudEvent(event);
-  for (const auto& [name, value] : ce.items()) {
-    if (name == "data" || name == "datacontenttype" || !value.is_string()) continue;
-    headers.emplace_back("ce_" + name, value.get<std::string>());
-  }
+  std::vector<Header> headers = CloudEventAttributes(event);
+  for (auto& [name, value] : headers) name.insert(0, "ce_");
   headers.emplace_back("content-type", "application/json");
   return headers;
 }

@@ -56,14 +56,17 @@ class Envelope {
   std::string entity_name() const;
   // The whole event, standard fields included.
   const nlohmann::json& document() const { return event_; }
-  std::string Serialize() const { return event_.dump(); }
+  // The event as JSON text: the text it was parsed from (Parse), else its one serialization.
+  const std::string& Serialize() const { return text_; }
 
  private:
-  explicit Envelope(nlohmann::json event) : event_(std::move(event)) {}
+  Envelope(nlohmann::json event, std::string text)
+      : event_(std::move(event)), text_(std::move(text)) {}
   // `serialized_bytes`: the event's size as text (what the size limit applies to).
   Status Validate(const EnvelopeLimits& limits, size_t serialized_bytes);
 
   nlohmann::json event_;
+  std::string text_;
   std::string id_;
   std::string type_;
   int64_t timestamp_ms_ = 0;

@@ -1,6 +1,7 @@
 // HTTP requests and responses as handlers see them: plain values, no Beast types.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "base/result.h"
 #include "base/status.h"
+#include "net/asio_fwd.h"
 
 namespace tarn::http {
 
@@ -30,11 +32,25 @@ struct Request {
   std::string body;
 };
 
+// Where a streamed response writes its body (see Response::stream).
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Sends `data` to the client. False once the client has gone, a write has timed out or the
+  // server is stopping: the stream should end.
+  virtual Awaitable<bool> Write(std::string data) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body{};
   std::vector<std::pair<std::string, std::string>> headers{};  // extra headers, in order
+  // A body sent piece by piece (server-sent events): when set, `body` is ignored, the status
+  // and headers go out at once, then `stream` writes until it returns, and the connection
+  // closes (the body ends with it). It must not outlive what it captures; the app keeps those
+  // alive until the io_context is done.
+  std::function<Awaitable<void>(BodyWriter&)> stream{};
 };
 
 // A JSON error response: {"error":{"code":"<code>","message":"<message>"}}.
@@ -49,6 +65,10 @@ Response StatusResponse(const Status& status);
 // Decodes %XX escapes, and '+' as a space when `plus_is_space` (query strings).
 // InvalidArgument on a truncated or non-hex escape.
 Result<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
+
+// Escapes every byte but the unreserved ones (letters, digits, "-._~") as %XX, so that `text`
+// can be one path segment or query value: "a b/c" -> "a%20b%2Fc". PercentDecode reverses it.
+std::string PercentEncode(std::string_view text);
 
 // Parses "a=1&b=x%20y&flag" into {a: "1", b: "x y", flag: ""}.
 Result<std::map<std::string, std::string>> ParseQuery(std::string_view query);

@@ -56,6 +56,13 @@ TEST(MessageTest, PercentDecode) {
   EXPECT_FALSE(PercentDecode("%").has_value());
 }
 
+TEST(MessageTest, PercentEncodeKeepsOnlyUnreservedBytes) {
+  EXPECT_EQ(PercentEncode("order-placed_v1.2~x"), "order-placed_v1.2~x");
+  EXPECT_EQ(PercentEncode("a b/c?d%e&f"), "a%20b%2Fc%3Fd%25e%26f");
+  EXPECT_EQ(PercentEncode("caf\xC3\xA9"), "caf%C3%A9");
+  EXPECT_EQ(PercentDecode(PercentEncode("x/y z+\xff")).value(), "x/y z+\xff");
+}
+
 TEST(MessageTest, ParseQuery) {
   auto query = ParseQuery("limit=10&name=a+b%21&flag&&limit=20&empty=").value();
   EXPECT_EQ(query, (std::map<std::string, std::string>{

@@ -13,6 +13,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 // clang-format on
@@ -101,8 +102,7 @@ Result<Request> ToRequest(BeastRequest&& in) {
 }
 
 // Where a request meets its handler, synchronous or awaitable (the connection waits for the
-// latter while others are served). A streaming kind (server-sent events) would take over the
-// stream here.
+// latter while others are served).
 awaitable<Response> Respond(const Router& router, BeastRequest beast_request) {
   Result<Request> request = ToRequest(std::move(beast_request));
   if (!request) co_return StatusResponse(request.error());
@@ -114,13 +114,13 @@ bool IsHeaderSafe(std::string_view text) {
   return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
 }
 
-bhttp::response<bhttp::string_body> ToBeastResponse(Response response, unsigned version,
-                                                    bool keep_alive) {
+// The status line and headers of `response` on `out`; an invalid status becomes a 500.
+template <typename Body>
+void SetHead(Response& response, unsigned version, bhttp::response<Body>& out) {
   if (response.status < 200 || response.status > 599) {
     spdlog::error("http: handler returned status {}; sending 500", response.status);
     response = JsonError(500, "internal", "the handler returned an invalid status");
   }
-  bhttp::response<bhttp::string_body> out;
   out.version(version);
   out.result(static_cast<unsigned>(response.status));
   out.set(bhttp::field::server, "tarn");
@@ -131,6 +131,12 @@ bhttp::response<bhttp::string_body> ToBeastResponse(Response response, unsigned 
     }
     out.insert(name, value);
   }
+}
+
+bhttp::response<bhttp::string_body> ToBeastResponse(Response response, unsigned version,
+                                                    bool keep_alive) {
+  bhttp::response<bhttp::string_body> out;
+  SetHead(response, version, out);
   out.keep_alive(keep_alive);
   if (response.status == 204 || response.status == 304) return out;  // no body, no length
   if (!response.content_type.empty()) out.set(bhttp::field::content_type, response.content_type);
@@ -185,6 +191,47 @@ awaitable<beast::error_code> Write(beast::tcp_stream& stream, const ServerOption
   co_return ec;
 }
 
+// Writes a streamed response's pieces as they come, each within the request timeout.
+class StreamWriter : public BodyWriter {
+ public:
+  StreamWriter(beast::tcp_stream& stream, const ServerState& state) : stream_(stream), state_(state) {}
+
+  awaitable<bool> Write(std::string data) override {
+    if (failed_ || state_.stopped) co_return false;
+    beast::error_code ec;
+    stream_.expires_after(state_.options.request_timeout);
+    co_await asio::async_write(stream_, asio::buffer(data), redirect_error(use_awaitable, ec));
+    if (ec) failed_ = true;
+    co_return !failed_ && !state_.stopped;
+  }
+
+ private:
+  beast::tcp_stream& stream_;
+  const ServerState& state_;
+  bool failed_ = false;
+};
+
+// Sends a streamed response: its head (no length: the body ends when the connection closes),
+// then whatever its stream writes; the connection is closed after.
+awaitable<void> WriteStream(beast::tcp_stream& stream, const ServerState& state,
+                            Response response, unsigned version) {
+  bhttp::response<bhttp::empty_body> head;
+  SetHead(response, version, head);
+  head.keep_alive(false);
+  if (!response.content_type.empty()) head.set(bhttp::field::content_type, response.content_type);
+  head.set(bhttp::field::cache_control, "no-cache");
+  bhttp::response_serializer<bhttp::empty_body> serializer(head);
+  beast::error_code ec;
+  stream.expires_after(state.options.request_timeout);
+  co_await bhttp::async_write_header(stream, serializer, redirect_error(use_awaitable, ec));
+  if (!ec && !state.stopped && response.stream) {
+    StreamWriter writer(stream, state);
+    co_await response.stream(writer);
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.close();
+}
+
 awaitable<void> ServeConnection(std::shared_ptr<ServerState> state, tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
   if (state->stopped) co_return;
@@ -236,6 +283,10 @@ awaitable<void> ServeConnection(std::shared_ptr<ServerState> state, tcp::socket 
     const bool keep_alive = request.keep_alive();
     Response response = co_await Respond(state->router, std::move(request));
     if (state->stopped) co_return;
+    if (response.stream) {
+      co_await WriteStream(stream, *state, std::move(response), version);
+      co_return;
+    }
     ec = co_await Write(stream, options, ToBeastResponse(std::move(response), version, keep_alive));
     if (ec) co_return;
     if (!keep_alive) {

@@ -302,6 +302,75 @@ TEST(ServerTest, StopClosesIdleConnectionsAndLeavesNoWork) {
   EXPECT_FALSE(RawClient(server.port()).connected());
 }
 
+// A stream that writes `pieces`, one every few milliseconds.
+AsyncHandler StreamOf(std::vector<std::string> pieces) {
+  return [pieces](Request) -> Awaitable<Response> {
+    Response response{.status = 200, .content_type = "text/event-stream"};
+    response.stream = [pieces](BodyWriter& writer) -> Awaitable<void> {
+      for (const std::string& piece : pieces) {
+        asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(5));
+        co_await timer.async_wait(asio::use_awaitable);
+        if (!co_await writer.Write(piece)) co_return;
+      }
+    };
+    co_return response;
+  };
+}
+
+TEST(ServerTest, AStreamedResponseSendsItsPiecesThenCloses) {
+  TestServer server([](Server& s) { s.RouteAsync("GET", "/stream", StreamOf({"a\n", "bb\n", "ccc\n"})); });
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(Get("/stream")));
+  std::string all = client.ReadUntilClose();
+  EXPECT_TRUE(all.starts_with("HTTP/1.1 200 OK\r\n")) << all;
+  EXPECT_NE(all.find("Content-Type: text/event-stream\r\n"), std::string::npos) << all;
+  EXPECT_NE(all.find("Connection: close\r\n"), std::string::npos) << all;
+  EXPECT_EQ(all.find("Content-Length"), std::string::npos) << all;
+  EXPECT_TRUE(all.ends_with("\r\n\r\na\nbb\nccc\n")) << all;
+}
+
+TEST(ServerTest, AStreamEndsWhenItsClientGoesAway) {
+  std::promise<int> ended;
+  TestServer server([&](Server& s) {
+    s.RouteAsync("GET", "/forever", [&ended](Request) -> Awaitable<Response> {
+      Response response{.status = 200, .content_type = "text/plain"};
+      response.stream = [&ended](BodyWriter& writer) -> Awaitable<void> {
+        for (int writes = 0; writes < 100000; ++writes) {
+          asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(2));
+          co_await timer.async_wait(asio::use_awaitable);
+          if (!co_await writer.Write(std::string(1024, 'x'))) {
+            ended.set_value(writes);
+            co_return;
+          }
+        }
+        ended.set_value(-1);
+      };
+      co_return response;
+    });
+  });
+  {
+    RawClient client(server.port());
+    ASSERT_TRUE(client.Send(Get("/forever")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto future = ended.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_GE(future.get(), 0);
+  EXPECT_TRUE(server.StopAndWait());
+}
+
+TEST(ServerTest, StopEndsAStream) {
+  TestServer server([](Server& s) {
+    s.RouteAsync("GET", "/stream", StreamOf(std::vector<std::string>(2000, "tick\n")));
+  });
+  RawClient client(server.port());
+  ASSERT_TRUE(client.Send(Get("/stream")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_TRUE(server.StopAndWait());
+  std::string all = client.ReadUntilClose();
+  EXPECT_TRUE(all.starts_with("HTTP/1.1 200 OK")) << all;
+}
+
 TEST(ServerTest, ListenFailsClearlyOnATakenAddress) {
   TestServer first(AddTestRoutes);
   asio::io_context io;

@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "http/message.h"
 #include "http/server.h"
@@ -130,6 +131,13 @@ class RawClient {
     response.body = buffer_.substr(body_start, length);
     buffer_.erase(0, body_start + length);
     return response;
+  }
+
+  // Every byte until the server closes the connection (or a read times out).
+  std::string ReadUntilClose() {
+    while (Fill()) {
+    }
+    return std::exchange(buffer_, {});
   }
 
   // Whether the server closes the connection (an orderly end or a reset) before the read

@@ -6,6 +6,7 @@
 #include "hub/partitioner.h"
 #include "kafka/broker.h"
 #include "kafka/error_code.h"
+#include "kafka/group/group_coordinator.h"
 #include "kafka/record_batch_builder.h"
 #include "net/asio.h"
 
@@ -202,14 +203,22 @@ Awaitable<Result<std::vector<StoredRecord>>> EmbeddedHub::Read(
   for (;;) {
     Result<std::shared_ptr<kafka::Topic>> topic = FindTopic(broker_, topic_name);
     if (!topic) co_return Error(topic.error());
+    // Each partition first gets its share of max_records, so that a backlog in one does not
+    // starve the others; what is left over then goes to whichever still has records.
     Records records;
-    for (const auto& [partition_id, offset] : from) {
-      Result<kafka::Partition*> partition = FindPartition(**topic, partition_id);
-      if (!partition) co_return Error(partition.error());
-      Status read = ReadPartition(broker_, **topic, **partition, offset,
-                                  max_records - records.size(), records);
-      if (!read.ok()) co_return Error(read);
-      if (records.size() >= max_records) break;
+    std::map<int32_t, int64_t> next = from;
+    const size_t share = (max_records + from.size() - 1) / std::max<size_t>(from.size(), 1);
+    for (size_t quota : {share, max_records}) {
+      for (auto& [partition_id, offset] : next) {
+        if (records.size() >= max_records) break;
+        Result<kafka::Partition*> partition = FindPartition(**topic, partition_id);
+        if (!partition) co_return Error(partition.error());
+        const size_t before = records.size();
+        Status read = ReadPartition(broker_, **topic, **partition, offset,
+                                    std::min(quota, max_records - records.size()), records);
+        if (!read.ok()) co_return Error(read);
+        if (records.size() > before) offset = records.back().offset + 1;
+      }
     }
     if (!records.empty() || std::chrono::steady_clock::now() >= deadline) co_return records;
     co_await broker_.WaitForData(deadline);
@@ -225,6 +234,64 @@ Awaitable<Result<std::map<int32_t, PartitionBounds>>> EmbeddedHub::Bounds(std::s
                                             broker_.HighWatermark(*partition).value()};
   }
   co_return bounds;
+}
+
+Awaitable<Result<std::map<int32_t, int64_t>>> EmbeddedHub::CommittedOffsets(std::string group,
+                                                                             std::string topic) {
+  using Offsets = std::map<int32_t, int64_t>;
+  if (!groups_) co_return Error(Status::FailedPrecondition("this hub has no group coordinator"));
+  kafka::OffsetFetchRequest request;
+  request.group_id = group;
+  Result<std::shared_ptr<kafka::Topic>> found = FindTopic(broker_, topic);
+  if (!found) co_return Error(found.error());
+  kafka::OffsetFetchRequest::OffsetFetchRequestTopic wanted{.name = topic, .partition_indexes = {}};
+  for (const auto& partition : (*found)->partitions) {
+    wanted.partition_indexes.push_back(PartitionId(partition->id));
+  }
+  request.topics = std::vector{wanted};
+  kafka::OffsetFetchResponse response = groups_->OffsetFetch(request);
+  if (response.error_code != kafka::ErrorCode::kNone) {
+    co_return Error(Status::Unavailable("fetching the offsets of group " + group + ": " +
+                                        std::string(kafka::ErrorName(response.error_code))));
+  }
+  Offsets offsets;
+  for (const auto& fetched : response.topics) {
+    for (const auto& partition : fetched.partitions) {
+      if (partition.error_code == kafka::ErrorCode::kNone && partition.committed_offset.value() >= 0) {
+        offsets[partition.partition_index.value()] = partition.committed_offset.value();
+      }
+    }
+  }
+  co_return offsets;
+}
+
+Awaitable<Status> EmbeddedHub::CommitOffsets(std::string group, std::string topic,
+                                             std::map<int32_t, int64_t> offsets) {
+  if (!groups_) co_return Status::FailedPrecondition("this hub has no group coordinator");
+  if (offsets.empty()) co_return Status::Ok();
+  kafka::OffsetCommitRequest request;
+  request.group_id = group;
+  kafka::OffsetCommitRequest::OffsetCommitRequestTopic committed{.name = topic, .partitions = {}};
+  for (const auto& [partition, offset] : offsets) {
+    committed.partitions.push_back({.partition_index = PartitionId(partition),
+                                    .committed_offset = Offset(offset),
+                                    .committed_leader_epoch = -1,
+                                    .committed_metadata = std::nullopt});
+  }
+  request.topics.push_back(std::move(committed));
+  kafka::OffsetCommitResponse response = co_await groups_->OffsetCommit(std::move(request));
+  for (const auto& answered : response.topics) {
+    for (const auto& partition : answered.partitions) {
+      if (partition.error_code == kafka::ErrorCode::kNone) continue;
+      std::string why = "committing offsets of group " + group + " in " + topic + ": " +
+                        std::string(kafka::ErrorName(partition.error_code));
+      co_return partition.error_code == kafka::ErrorCode::kUnknownMemberId ||
+                        partition.error_code == kafka::ErrorCode::kIllegalGeneration
+                    ? Status::FailedPrecondition(why)
+                    : Status::Unavailable(why);
+    }
+  }
+  co_return Status::Ok();
 }
 
 }  // namespace tarn::hub

@@ -10,14 +10,17 @@
 
 namespace tarn::kafka {
 class Broker;
+class GroupCoordinator;
 }  // namespace tarn::kafka
 
 namespace tarn::hub {
 
-// Borrows the broker, which must outlive it; the io_context's thread only.
+// Borrows the broker and the group coordinator, which must outlive it; the io_context's thread
+// only. Without a coordinator (null), the offset calls fail with kFailedPrecondition.
 class EmbeddedHub : public Hub {
  public:
-  EmbeddedHub(kafka::Broker& broker, const Clock& clock) : broker_(broker), clock_(clock) {}
+  EmbeddedHub(kafka::Broker& broker, kafka::GroupCoordinator* groups, const Clock& clock)
+      : broker_(broker), groups_(groups), clock_(clock) {}
 
   Awaitable<Result<int32_t>> PartitionCount(std::string topic) override;
   Awaitable<Result<int32_t>> EnsureTopic(std::string topic, TopicSpec spec) override;
@@ -28,9 +31,14 @@ class EmbeddedHub : public Hub {
                                                     size_t max_records,
                                                     std::chrono::milliseconds max_wait) override;
   Awaitable<Result<std::map<int32_t, PartitionBounds>>> Bounds(std::string topic) override;
+  Awaitable<Result<std::map<int32_t, int64_t>>> CommittedOffsets(std::string group,
+                                                                  std::string topic) override;
+  Awaitable<Status> CommitOffsets(std::string group, std::string topic,
+                                  std::map<int32_t, int64_t> offsets) override;
 
  private:
   kafka::Broker& broker_;
+  kafka::GroupCoordinator* groups_;
   const Clock& clock_;
   uint32_t next_keyless_partition_ = 0;
 };

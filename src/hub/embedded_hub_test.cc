@@ -8,6 +8,7 @@
 #include "base/metrics.h"
 #include "hub/partitioner.h"
 #include "kafka/broker.h"
+#include "kafka/group/group_coordinator.h"
 #include "net/run_to_completion.h"
 
 namespace tarn::hub {
@@ -25,10 +26,15 @@ class EmbeddedHubTest : public ::testing::Test {
     options.data_dir = dir_;
     options.default_partitions = 3;
     broker_ = kafka::Broker::Open(io_, options, clock_, &metrics_).value();
-    hub_ = std::make_unique<EmbeddedHub>(*broker_, clock_);
+    kafka::GroupCoordinatorOptions group_options;
+    group_options.timer_tick_ms = 0;
+    groups_ = kafka::GroupCoordinator::Open(io_, *broker_, group_options, clock_).value();
+    hub_ = std::make_unique<EmbeddedHub>(*broker_, groups_.get(), clock_);
   }
   void TearDown() override {
     hub_.reset();
+    groups_->Stop();
+    groups_.reset();
     ASSERT_TRUE(broker_->Close().ok());
     broker_.reset();
     fs::remove_all(dir_);
@@ -51,13 +57,14 @@ class EmbeddedHubTest : public ::testing::Test {
   ManualClock clock_{1'700'000'000'000};
   MetricsRegistry metrics_;
   std::unique_ptr<kafka::Broker> broker_;
+  std::unique_ptr<kafka::GroupCoordinator> groups_;
   std::unique_ptr<EmbeddedHub> hub_;
 };
 
 TEST_F(EmbeddedHubTest, EnsureTopicCreatesOnceWithTheDefaultOrGivenPartitions) {
   EXPECT_EQ(Run(hub_->EnsureTopic("bus", {})).value(), 3);
-  EXPECT_EQ(Run(hub_->EnsureTopic("bus", TopicSpec{.partitions = 7})).value(), 3);
-  EXPECT_EQ(Run(hub_->EnsureTopic("one", TopicSpec{.partitions = 1})).value(), 1);
+  EXPECT_EQ(Run(hub_->EnsureTopic("bus", TopicSpec{.partitions = 7, .configs = {}})).value(), 3);
+  EXPECT_EQ(Run(hub_->EnsureTopic("one", TopicSpec{.partitions = 1, .configs = {}})).value(), 1);
   EXPECT_EQ(Run(hub_->PartitionCount("one")).value(), 1);
   EXPECT_EQ(Run(hub_->PartitionCount("missing")).error().code(), StatusCode::kNotFound);
   Result<int32_t> bad = Run(hub_->EnsureTopic("no/slash", {}));
@@ -111,7 +118,7 @@ TEST_F(EmbeddedHubTest, KeylessRecordsOfOneAppendShareAPartition) {
 }
 
 TEST_F(EmbeddedHubTest, ReadHonoursLimitsPositionsAndBounds) {
-  ASSERT_TRUE(Run(hub_->EnsureTopic("t", TopicSpec{.partitions = 1})).has_value());
+  ASSERT_TRUE(Run(hub_->EnsureTopic("t", TopicSpec{.partitions = 1, .configs = {}})).has_value());
   std::vector<OutgoingRecord> records;
   for (int i = 0; i < 10; ++i) records.push_back(Keyed("k", std::to_string(i)));
   ASSERT_TRUE(Run(hub_->Append("t", records)).has_value());
@@ -133,7 +140,7 @@ TEST_F(EmbeddedHubTest, ReadHonoursLimitsPositionsAndBounds) {
 }
 
 TEST_F(EmbeddedHubTest, AReadAtTheEndWaitsForTheNextAppend) {
-  ASSERT_TRUE(Run(hub_->EnsureTopic("t", TopicSpec{.partitions = 1})).has_value());
+  ASSERT_TRUE(Run(hub_->EnsureTopic("t", TopicSpec{.partitions = 1, .configs = {}})).has_value());
   // The append is queued behind the read, which must be waiting when it lands.
   asio::post(io_, [&] {
     asio::co_spawn(io_, hub_->Append("t", {Keyed("k", "late")}), asio::detached);
@@ -154,6 +161,18 @@ TEST_F(EmbeddedHubTest, ABatchOverTheTopicLimitWritesNothing) {
   EXPECT_EQ(appended.error().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(appended.error().message().find("max.message.bytes"), std::string::npos);
   EXPECT_EQ(Run(hub_->Bounds("small")).value().at(0).high_watermark, 0);
+}
+
+TEST_F(EmbeddedHubTest, GroupPositionsAreCommittedAndReadBack) {
+  ASSERT_TRUE(Run(hub_->EnsureTopic("bus", {})).has_value());
+  EXPECT_TRUE(Run(hub_->CommittedOffsets("router.audit", "bus")).value().empty());
+  ASSERT_TRUE(Run(hub_->CommitOffsets("router.audit", "bus", {{0, 5}, {2, 9}})).ok());
+  EXPECT_EQ(Run(hub_->CommittedOffsets("router.audit", "bus")).value(),
+            (std::map<int32_t, int64_t>{{0, 5}, {2, 9}}));
+  ASSERT_TRUE(Run(hub_->CommitOffsets("router.audit", "bus", {{0, 7}})).ok());
+  EXPECT_EQ(Run(hub_->CommittedOffsets("router.audit", "bus")).value().at(0), 7);
+  EXPECT_TRUE(Run(hub_->CommittedOffsets("router.other", "bus")).value().empty());
+  EXPECT_EQ(Run(hub_->CommittedOffsets("router.audit", "missing")).error().code(), StatusCode::kNotFound);
 }
 
 TEST_F(EmbeddedHubTest, ARecordTheTopicsValidationRefusesWritesNothing) {

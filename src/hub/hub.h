@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,24 @@ class Hub {
 
   // The readable range of every partition of `topic`, by partition id.
   virtual Awaitable<Result<std::map<int32_t, PartitionBounds>>> Bounds(std::string topic) = 0;
+
+  // The positions consumer group `group` has committed in `topic` (partition -> next offset to
+  // read); partitions it never committed are absent.
+  virtual Awaitable<Result<std::map<int32_t, int64_t>>> CommittedOffsets(std::string group,
+                                                                          std::string topic) = 0;
+
+  // Commits `offsets` for `group` as a consumer outside any generation (Kafka's commit for a
+  // group without members, which is how a service keeps positions without joining); completes
+  // once durable. kFailedPrecondition when the group has live members.
+  virtual Awaitable<Status> CommitOffsets(std::string group, std::string topic,
+                                          std::map<int32_t, int64_t> offsets) = 0;
 };
+
+}  // namespace tarn::hub
+
+namespace tarn::hub {
+
+// Kafka's rules for a topic name: 1-249 of [a-zA-Z0-9._-], not "." or "..".
+Status ValidateTopicName(std::string_view name);
 
 }  // namespace tarn::hub

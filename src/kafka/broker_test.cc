@@ -75,6 +75,33 @@ TEST_F(BrokerTest, EachGroupCommitIsCountedAndTimed) {
   EXPECT_NE(text.find("tarn_log_fsyncs_total "), std::string::npos);
 }
 
+TEST_F(BrokerTest, ValidatedTopicsRefuseABatchWithABadRecordAndWriteNothingOfIt) {
+  broker_->SetRecordValidator([](std::string_view topic, const Record& record) {
+    if (record.value && AsString(*record.value).find("bad") != std::string_view::npos) {
+      return Status::InvalidArgument("contains bad");
+    }
+    return Status::Ok();
+  });
+  auto checked = broker_->CreateTopic("checked", 1, {{"tarn.validation", "true"}}).value();
+  auto open = broker_->CreateTopic("open", 1, {}).value();
+
+  Bytes mixed = Batch({"fine", "bad-1", "fine", "bad-2"}, 1000, 7, 0);
+  AppendOutcome refused = broker_->Append(checked, *checked->partitions[0], mixed);
+  EXPECT_EQ(refused.error, static_cast<int16_t>(ErrorCode::kInvalidRecord));
+  EXPECT_NE(refused.message.find("refused 2 of 4 records"), std::string::npos) << refused.message;
+  ASSERT_EQ(refused.record_errors.size(), 2u);
+  EXPECT_EQ(refused.record_errors[0], (RecordError{1, "contains bad"}));
+  EXPECT_EQ(refused.record_errors[1].batch_index, 3);
+  EXPECT_EQ(checked->partitions[0]->log->next_offset(), Offset(0));
+
+  // The idempotent producer's sequence did not move: the corrected batch with the same
+  // sequence is taken.
+  AppendOutcome taken = AppendDurably(checked, 0, Batch({"fine", "fine"}, 1000, 7, 0));
+  EXPECT_EQ(taken.error, 0);
+  EXPECT_EQ(taken.base_offset, Offset(0));
+  EXPECT_EQ(AppendDurably(open, 0, Batch({"bad"})).error, 0);
+}
+
 TEST_F(BrokerTest, CreateAppendReadAndReopen) {
   auto topic = broker_->CreateTopic("orders", 2, {{"retention.ms", "-1"}});
   ASSERT_TRUE(topic.has_value()) << topic.error().ToString();

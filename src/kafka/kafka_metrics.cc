@@ -24,7 +24,8 @@ KafkaMetrics::KafkaMetrics(MetricsRegistry* registry)
                                               "Records sent to consumers, per topic.", {"topic"})),
       records_refused_(registry_.AddCounterFamily(
           "tarn_topic_records_refused_total",
-          "Produced records that failed the topic's tarn.validation check, per topic.", {"topic"})),
+          "Produced records that failed the topic's tarn.validation check, per topic.",
+          {"topic"})),
       request_seconds_(registry_.AddHistogramFamily(
           "tarn_kafka_request_seconds", "Kafka request handling time, per API.", {"api"})),
       fsyncs_(&registry_.AddCounter("tarn_log_fsyncs_total",

@@ -13,7 +13,7 @@ namespace tarn::net {
 
 // Spawns `task` on `io` and runs `io` until the task completes; returns its value, or rethrows
 // what it threw. Other work on `io` runs meanwhile and stays queued after. The caller's thread
-// must be the one that runs `io`, and `io` must not be running already.
+// must be the one that runs `io`, and `io` must not be running already. Leaves `io` ready to run.
 template <typename T>
 T RunToCompletion(IoContext& io, Awaitable<T> task) {
   std::optional<T> value;
@@ -27,6 +27,9 @@ T RunToCompletion(IoContext& io, Awaitable<T> task) {
   io.restart();
   while (!done && io.run_one() > 0) {
   }
+  // The task's last handler may have been the context's last work, which stops it; a later
+  // run() (the server loop) must not return at once.
+  io.restart();
   if (error) std::rethrow_exception(error);
   TARN_CHECK(done);  // the context ran out of work before the task finished
   return std::move(*value);

@@ -139,12 +139,15 @@ class TarnServer:
     """One `tarn serve` process over one data directory, which outlives restarts.
 
     Attributes once started: bootstrap ("127.0.0.1:PORT"), kafka_port, http_port, data_dir,
-    log_path (all runs append to it), process.
+    log_path (all runs append to it), process. With kafka=False (for `--broker off` in
+    extra_args) the server has no Kafka listener: no --kafka-addr is passed, only the HTTP
+    listener is waited for, and kafka_port and bootstrap stay None.
     """
 
-    def __init__(self, extra_args=(), data_dir=None, name="tarn"):
+    def __init__(self, extra_args=(), data_dir=None, name="tarn", kafka=True):
         self.binary = tarn_binary()
         self.extra_args = list(extra_args)
+        self.kafka = kafka
         self.work_dir = tempfile.mkdtemp(prefix=f"{name}-test-")
         self.data_dir = data_dir or os.path.join(self.work_dir, "data")
         self.log_path = os.path.join(self.work_dir, "server.log")
@@ -163,9 +166,10 @@ class TarnServer:
         os.makedirs(self.data_dir, exist_ok=True)
         args = [self.binary, "serve",
                 "--data-dir", self.data_dir,
-                "--kafka-addr", f"127.0.0.1:{kafka_port}",
+                *(["--kafka-addr", f"127.0.0.1:{kafka_port}"] if self.kafka else []),
                 "--http-addr", f"127.0.0.1:{http_port}",
                 *self.extra_args]
+        wanted = _LISTENING if self.kafka else {"http": _LISTENING["http"]}
         log = open(self.log_path, "ab")
         log.write(f"==== start #{self.starts + 1}: {' '.join(args)}\n".encode())
         log.flush()
@@ -184,7 +188,7 @@ class TarnServer:
             with open(self.log_path, "rb") as f:
                 f.seek(start_offset)
                 text = f.read().decode(errors="replace")
-            found = {k: p.search(text) for k, p in _LISTENING.items()}
+            found = {k: p.search(text) for k, p in wanted.items()}
             return found if all(found.values()) else None
 
         try:
@@ -195,9 +199,10 @@ class TarnServer:
         except Exception:
             self.kill()
             raise
-        self.kafka_port = int(found["kafka"].group(2))
         self.http_port = int(found["http"].group(2))
-        self.bootstrap = f"127.0.0.1:{self.kafka_port}"
+        if self.kafka:
+            self.kafka_port = int(found["kafka"].group(2))
+            self.bootstrap = f"127.0.0.1:{self.kafka_port}"
         return self
 
     def stop(self, timeout_s=STOP_DEADLINE_S):

@@ -5,6 +5,8 @@
 // with INVALID_TOPIC_EXCEPTION, as Kafka refuses them. A batch whose records fail the topic's
 // tarn.validation check (Broker::Append) is INVALID_RECORD; from v8 the response names each
 // failing record (record_errors) and every refused partition says why (error_message).
+#include <spdlog/spdlog.h>
+
 #include "kafka/group/offsets_topic.h"
 #include "kafka/handlers/handler.h"
 #include "kafka/messages/produce.h"
@@ -68,6 +70,12 @@ Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
             out.log_append_time_ms = outcome.log_append_time;
             appended.push_back({topic, &partition, outcome.last_offset + 1, &out});
           } else {
+            if (outcome.error == static_cast<int16_t>(ErrorCode::kInvalidRecord) &&
+                ctx.header.api_version < 8) {
+              // Produce v3-7 cannot carry the reason: the log does.
+              spdlog::warn("produce to {}/{} refused: {}", topic->name, partition.id,
+                           outcome.message);
+            }
             out.error_message = outcome.message;
             for (RecordError& e : outcome.record_errors) {
               out.record_errors.push_back({e.batch_index, std::move(e.message)});

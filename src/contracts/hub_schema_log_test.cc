@@ -1,4 +1,4 @@
-#include "contracts/broker_schema_log.h"
+#include "contracts/hub_schema_log.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -7,26 +7,28 @@
 #include <random>
 
 #include "contracts/schema_registry.h"
-#include "contracts/test_io.h"
+#include "hub/embedded_hub.h"
 #include "kafka/broker.h"
+#include "net/run_to_completion.h"
 
 namespace tarn::contracts {
 namespace {
 
 namespace fs = std::filesystem;
+using net::RunToCompletion;
 using ::testing::ElementsAre;
-using test::RunToCompletion;
 
-class BrokerSchemaLogTest : public ::testing::Test {
+class HubSchemaLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
-           ("broker_schema_log_test_" + std::to_string(std::random_device()()));
+           ("hub_schema_log_test_" + std::to_string(std::random_device()()));
     fs::remove_all(dir_);
     options_.data_dir = dir_;
     OpenBroker();
   }
   void TearDown() override {
+    hub_.reset();
     broker_.reset();
     fs::remove_all(dir_);
   }
@@ -34,6 +36,7 @@ class BrokerSchemaLogTest : public ::testing::Test {
     auto broker = kafka::Broker::Open(io_, options_, clock_, nullptr);
     ASSERT_TRUE(broker.has_value()) << broker.error().ToString();
     broker_ = std::move(*broker);
+    hub_ = std::make_unique<hub::EmbeddedHub>(*broker_, nullptr, clock_);
   }
   // Closes the broker as a clean shutdown would, or drops it without closing (a crash after
   // the acknowledged writes, which were fsync'd).
@@ -41,13 +44,14 @@ class BrokerSchemaLogTest : public ::testing::Test {
     if (clean) {
       ASSERT_TRUE(broker_->Close().ok());
     }
+    hub_.reset();
     broker_.reset();
     OpenBroker();
   }
   std::unique_ptr<SchemaRegistry> OpenRegistry() {
-    auto log = BrokerSchemaLog::Open(*broker_, clock_);
+    auto log = RunToCompletion(io_, HubSchemaLog::Open(*hub_));
     EXPECT_TRUE(log.has_value()) << log.error().ToString();
-    auto registry = SchemaRegistry::Open(io_, std::move(*log));
+    auto registry = RunToCompletion(io_, SchemaRegistry::Open(io_, std::move(*log)));
     EXPECT_TRUE(registry.has_value()) << registry.error().ToString();
     return std::move(*registry);
   }
@@ -57,36 +61,37 @@ class BrokerSchemaLogTest : public ::testing::Test {
   ManualClock clock_;
   kafka::BrokerOptions options_;
   std::unique_ptr<kafka::Broker> broker_;
+  std::unique_ptr<hub::EmbeddedHub> hub_;
 };
 
 SchemaRequest Json(std::string schema) {
   return SchemaRequest{.schema = std::move(schema), .schema_type = "JSON"};
 }
 
-TEST_F(BrokerSchemaLogTest, CreatesACompactedTopicAndReadsBackWhatItAppends) {
-  auto log = BrokerSchemaLog::Open(*broker_, clock_).value();
+TEST_F(HubSchemaLogTest, CreatesACompactedTopicAndReadsBackWhatItAppends) {
+  auto log = RunToCompletion(io_, HubSchemaLog::Open(*hub_)).value();
   auto topic = broker_->FindTopic(kSchemasTopic);
   ASSERT_NE(topic, nullptr);
   EXPECT_EQ(topic->partitions.size(), 1u);
   EXPECT_EQ(topic->settings.effective.cleanup_policy, "compact");
-  EXPECT_TRUE(log->ReadAll()->empty());
+  EXPECT_TRUE(RunToCompletion(io_, log->ReadAll())->empty());
 
   std::vector<SchemaLogRecord> written = {{"k1", "v1"}, {"k2", std::nullopt}};
   ASSERT_TRUE(RunToCompletion(io_, log->Append(written)).ok());
   ASSERT_TRUE(RunToCompletion(io_, log->Append({{"k1", "v2"}})).ok());
   EXPECT_EQ(broker_->HighWatermark(*topic->partitions[0]), Offset(3));
-  EXPECT_THAT(log->ReadAll().value(),
+  EXPECT_THAT(RunToCompletion(io_, log->ReadAll()).value(),
               ElementsAre(SchemaLogRecord{"k1", "v1"}, SchemaLogRecord{"k2", std::nullopt},
                           SchemaLogRecord{"k1", "v2"}));
 }
 
-TEST_F(BrokerSchemaLogTest, RefusesASchemasTopicWithManyPartitions) {
+TEST_F(HubSchemaLogTest, RefusesASchemasTopicWithManyPartitions) {
   ASSERT_TRUE(broker_->CreateTopic(kSchemasTopic, 3, {}).has_value());
-  EXPECT_EQ(BrokerSchemaLog::Open(*broker_, clock_).error().code(),
+  EXPECT_EQ(RunToCompletion(io_, HubSchemaLog::Open(*hub_)).error().code(),
             StatusCode::kFailedPrecondition);
 }
 
-TEST_F(BrokerSchemaLogTest, RegistrySurvivesRestartsOfTheBroker) {
+TEST_F(HubSchemaLogTest, RegistrySurvivesRestartsOfTheBroker) {
   for (bool clean : {true, false}) {
     SCOPED_TRACE(clean ? "clean shutdown" : "no shutdown");
     auto registry = OpenRegistry();
