@@ -49,6 +49,9 @@ Status AppendError(const kafka::Topic& topic, int32_t partition, const kafka::Ap
   if (out.error == static_cast<int16_t>(kafka::ErrorCode::kUnknownTopicOrPartition)) {
     return Status::NotFound(message);
   }
+  if (out.error == static_cast<int16_t>(kafka::ErrorCode::kInvalidRecord)) {
+    return Status::InvalidArgument(message);  // the topic's tarn.validation refused a record
+  }
   return Status::Internal(message);
 }
 

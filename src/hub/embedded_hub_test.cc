@@ -175,5 +175,22 @@ TEST_F(EmbeddedHubTest, GroupPositionsAreCommittedAndReadBack) {
   EXPECT_EQ(Run(hub_->CommittedOffsets("router.audit", "missing")).error().code(), StatusCode::kNotFound);
 }
 
+TEST_F(EmbeddedHubTest, ARecordTheTopicsValidationRefusesWritesNothing) {
+  broker_->SetRecordValidator([](std::string_view, const kafka::Record& record) {
+    return AsString(*record.value) == "bad" ? Status::InvalidArgument("a bad value") : Status::Ok();
+  });
+  ASSERT_TRUE(Run(hub_->EnsureTopic("checked", TopicSpec{.partitions = 1,
+                                                         .configs = {{"tarn.validation", "true"}}}))
+                  .has_value());
+  Result<std::vector<RecordPosition>> appended =
+      Run(hub_->Append("checked", {Keyed("k", "good"), Keyed("k", "bad")}));
+  ASSERT_FALSE(appended.has_value());
+  EXPECT_EQ(appended.error().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(appended.error().message().find("record 1 of 2: a bad value"), std::string::npos)
+      << appended.error().message();
+  EXPECT_EQ(Run(hub_->Bounds("checked")).value().at(0).high_watermark, 0);
+  EXPECT_TRUE(Run(hub_->Append("checked", {Keyed("k", "good")})).has_value());
+}
+
 }  // namespace
 }  // namespace tarn::hub

@@ -10,7 +10,7 @@ namespace {
 // (only ApiVersions answers a version above its max).
 // clang-format off
 constexpr std::array kApis = {
-    ApiSupport{ApiKey::kProduce, 3, 7, 9},
+    ApiSupport{ApiKey::kProduce, 3, 8, 9},
     ApiSupport{ApiKey::kFetch, 4, 11, 12},
     ApiSupport{ApiKey::kListOffsets, 1, 3, 6},
     ApiSupport{ApiKey::kMetadata, 0, 6, 9},

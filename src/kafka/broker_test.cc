@@ -158,6 +158,147 @@ TEST_F(BrokerTest, IdempotentRetryIsAnsweredWithTheOriginalOffset) {
   EXPECT_EQ(AppendDurably(topic, 0, Batch({"w"}, 1000, 7, 3)).base_offset, Offset(3));
 }
 
+// Refuses a record whose value starts with "bad", saying which value it was.
+class ValidationTest : public BrokerTest {
+ protected:
+  void SetUp() override {
+    BrokerTest::SetUp();
+    SetValidator();
+  }
+  void SetValidator() {
+    broker_->SetRecordValidator([this](std::string_view topic, const Record& record) {
+      ++calls_;
+      EXPECT_EQ(topic, "checked");
+      std::string value = record.value ? std::string(AsString(*record.value)) : "null";
+      if (refuse_all_ || value.starts_with("bad") || value == "null") {
+        return Status::InvalidArgument("value " + value + " breaks the rules");
+      }
+      return Status::Ok();
+    });
+  }
+  std::shared_ptr<Topic> Checked(std::map<std::string, std::string> configs = {}) {
+    configs["tarn.validation"] = "true";
+    return broker_->CreateTopic("checked", 1, configs).value();
+  }
+  // Appends without waiting for the disk (a refused batch is never written).
+  AppendOutcome Try(const std::shared_ptr<Topic>& topic, Bytes batch) {
+    return broker_->Append(topic, *topic->partitions[0], batch);
+  }
+
+  int calls_ = 0;
+  bool refuse_all_ = false;
+};
+
+TEST_F(ValidationTest, ABatchWithAFailingRecordIsRefusedWhole) {
+  auto topic = Checked();
+  Partition& p = *topic->partitions[0];
+  AppendOutcome refused = Try(topic, Batch({"ok", "bad-1", "ok", "bad-2"}));
+  EXPECT_EQ(refused.error, static_cast<int16_t>(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(refused.record_errors, (std::vector<RecordError>{{1, "value bad-1 breaks the rules"},
+                                                             {3, "value bad-2 breaks the rules"}}));
+  EXPECT_EQ(refused.message,
+            "tarn.validation refused 2 of 4 records; the first, record 1: value bad-1 breaks the "
+            "rules");
+  EXPECT_EQ(calls_, 4);
+  EXPECT_EQ(p.log->next_offset(), Offset(0));  // nothing written
+
+  AppendOutcome one = Try(topic, Batch({"bad"}));
+  EXPECT_EQ(one.message, "tarn.validation refused record 0 of 1: value bad breaks the rules");
+
+  EXPECT_EQ(AppendDurably(topic, 0, Batch({"ok", "fine"})).base_offset, Offset(0));
+  EXPECT_EQ(broker_->HighWatermark(p), Offset(2));
+  EXPECT_NE(
+      metrics_->RenderPrometheus().find("tarn_topic_records_refused_total{topic=\"checked\"} 3"),
+      std::string::npos)
+      << metrics_->RenderPrometheus();
+}
+
+TEST_F(ValidationTest, CompressedBatchesAreCheckedRecordByRecord) {
+  auto topic = Checked();
+  for (Compression c :
+       {Compression::kGzip, Compression::kSnappy, Compression::kLz4, Compression::kZstd}) {
+    AppendOutcome refused = Try(topic, Batch({"ok", "bad"}, 1000, -1, -1, c));
+    ASSERT_EQ(refused.record_errors.size(), 1u) << CompressionName(c);
+    EXPECT_EQ(refused.record_errors[0].batch_index, 1);
+    EXPECT_EQ(AppendDurably(topic, 0, Batch({"ok"}, 1000, -1, -1, c)).error, 0);
+  }
+  EXPECT_EQ(broker_->HighWatermark(*topic->partitions[0]), Offset(4));
+}
+
+TEST_F(ValidationTest, TopicsWithoutTheSettingAreNotChecked) {
+  auto plain = broker_->CreateTopic("plain", 1, {}).value();
+  EXPECT_EQ(plain->settings.effective.Get("tarn.validation"), "false");
+  EXPECT_EQ(AppendDurably(plain, 0, Batch({"bad"})).error, 0);
+  auto off = broker_->CreateTopic("off", 1, {{"tarn.validation", "false"}}).value();
+  EXPECT_EQ(AppendDurably(off, 0, Batch({"bad"})).error, 0);
+  EXPECT_EQ(calls_, 0);
+}
+
+TEST_F(ValidationTest, WithoutAValidatorEveryRecordPasses) {
+  broker_->SetRecordValidator(nullptr);
+  auto topic = Checked();
+  EXPECT_EQ(AppendDurably(topic, 0, Batch({"bad"})).error, 0);
+}
+
+TEST_F(ValidationTest, ARefusedBatchDoesNotMoveTheProducersSequence) {
+  auto topic = Checked();
+  EXPECT_EQ(AppendDurably(topic, 0, Batch({"a"}, 1000, 7, 0)).base_offset, Offset(0));
+  AppendOutcome refused = Try(topic, Batch({"b", "bad"}, 1000, 7, 1));
+  EXPECT_EQ(refused.error, static_cast<int16_t>(ErrorCode::kInvalidRecord));
+  // The same sequence, now valid, is the next one expected; a retry of the first batch is
+  // answered from the producer's state without being checked again, even when the rules have
+  // changed meanwhile.
+  EXPECT_EQ(AppendDurably(topic, 0, Batch({"b", "c"}, 1000, 7, 1)).base_offset, Offset(1));
+  refuse_all_ = true;
+  int calls = calls_;
+  AppendOutcome retry = Try(topic, Batch({"a"}, 1000, 7, 0));
+  EXPECT_TRUE(retry.duplicate);
+  EXPECT_EQ(retry.base_offset, Offset(0));
+  EXPECT_EQ(calls_, calls);
+  // A batch out of sequence is refused for that before its records are looked at.
+  AppendOutcome gap = Try(topic, Batch({"bad"}, 1000, 7, 9));
+  EXPECT_EQ(gap.error, static_cast<int16_t>(ErrorCode::kOutOfOrderSequenceNumber));
+  EXPECT_EQ(calls_, calls);
+}
+
+TEST_F(ValidationTest, TombstonesOfACompactedTopicAreNotChecked) {
+  auto topic = Checked({{"cleanup.policy", "compact"}});
+  RecordBatchBuilder builder;
+  builder.Add(AsBytes("k"), std::nullopt, 1000);
+  EXPECT_EQ(AppendDurably(topic, 0, builder.Build().value()).error, 0);
+  EXPECT_EQ(calls_, 0);
+
+  ASSERT_TRUE(broker_->DeleteTopic("checked").ok());
+  topic = Checked();  // delete policy: a null value is a record like any other
+  AppendOutcome refused = Try(topic, builder.Build().value());
+  EXPECT_EQ(refused.error, static_cast<int16_t>(ErrorCode::kInvalidRecord));
+  EXPECT_EQ(calls_, 1);
+}
+
+TEST_F(ValidationTest, AtMostAHundredFailingRecordsAreNamed) {
+  auto topic = Checked();
+  std::vector<std::string> values(150, "bad");
+  values[0] = "ok";
+  AppendOutcome refused = Try(topic, Batch(values));
+  ASSERT_EQ(refused.record_errors.size(), 100u);
+  EXPECT_EQ(refused.record_errors.front().batch_index, 1);
+  EXPECT_EQ(refused.record_errors.back().batch_index, 100);
+  EXPECT_EQ(calls_, 101);
+  EXPECT_TRUE(refused.message.starts_with("tarn.validation refused at least 100 of 150 records"))
+      << refused.message;
+}
+
+TEST_F(ValidationTest, TheSettingSurvivesARestart) {
+  Checked();
+  Reopen();
+  SetValidator();
+  auto topic = broker_->FindTopic("checked");
+  ASSERT_TRUE(topic);
+  EXPECT_TRUE(topic->settings.effective.validation);
+  EXPECT_EQ(topic->settings.overrides.at("tarn.validation"), "true");
+  EXPECT_EQ(Try(topic, Batch({"bad"})).error, static_cast<int16_t>(ErrorCode::kInvalidRecord));
+}
+
 TEST_F(BrokerTest, OffsetForTimestampFindsTheFirstRecordAtOrAfter) {
   auto topic = broker_->CreateTopic("t", 1, {}).value();
   AppendDurably(topic, 0, Batch({"a", "b", "c"}, 1000));

@@ -59,8 +59,14 @@ TEST(RoundTripTest, Produce) {
   ProduceResponse response;
   response.responses = {
       {"a",
-       {{PartitionId(0), ErrorCode::kNone, Offset(7), 1700000000000, Offset(2)},
-        {PartitionId(1), ErrorCode::kCorruptMessage, Offset(-1), -1, Offset(-1)}}}};
+       {{PartitionId(0), ErrorCode::kNone, Offset(7), 1700000000000, Offset(2), {}, std::nullopt},
+        {PartitionId(1),
+         ErrorCode::kInvalidRecord,
+         Offset(-1),
+         -1,
+         Offset(-1),
+         {{0, "not an event"}, {2, std::nullopt}},
+         "2 records refused"}}}};
   response.throttle_time_ms = 9;
   ExpectRoundTrips(response);
 }

@@ -302,8 +302,8 @@ Bytes ProduceBody() {
   // clang-format on
 }
 
-TEST(ProduceTest, V3AndV7RequestsShareOneLayout) {
-  for (int16_t version : {3, 7}) {
+TEST(ProduceTest, V3ToV8RequestsShareOneLayout) {
+  for (int16_t version : {3, 7, 8}) {
     Bytes body = ProduceBody();
     const ProduceRequest request = DecodeBody<ProduceRequest>(body, version);
     EXPECT_EQ(request.transactional_id, std::nullopt);
@@ -331,8 +331,10 @@ ProduceResponse OnePartitionAppended() {
   ProduceResponse response;
   ProduceResponse::TopicProduceResponse& topic = response.responses.emplace_back();
   topic.name = "orders";
-  topic.partition_responses.push_back(
-      {PartitionId(2), ErrorCode::kNone, Offset(100), -1, Offset(0)});
+  ProduceResponse::PartitionProduceResponse& partition = topic.partition_responses.emplace_back();
+  partition.index = PartitionId(2);
+  partition.base_offset = Offset(100);
+  partition.log_start_offset = Offset(0);
   response.throttle_time_ms = 0;
   return response;
 }
@@ -359,6 +361,34 @@ TEST(ProduceTest, V7ResponseAddsLogStartOffset) {
   EXPECT_EQ(EncodeBody(OnePartitionAppended(), 7), expected);
   Bytes copy = expected;
   EXPECT_EQ(DecodeBody<ProduceResponse>(copy, 7), OnePartitionAppended());
+}
+
+TEST(ProduceTest, V8ResponseNamesTheRecordsThatDroppedTheBatch) {
+  ProduceResponse response = OnePartitionAppended();
+  ProduceResponse::PartitionProduceResponse& partition =
+      response.responses[0].partition_responses[0];
+  partition.error_code = ErrorCode::kInvalidRecord;
+  partition.base_offset = Offset(-1);
+  partition.record_errors = {{1, "missing id"}, {3, std::nullopt}};
+  partition.error_message = "2 records refused";
+  // clang-format off
+  const Bytes expected = Wire()
+                             .I32(1).Str("orders")
+                             .I32(1).I32(2).I16(87).I64(-1).I64(-1).I64(0)
+                             .I32(2).I32(1).Str("missing id").I32(3).NullStr()  // record_errors
+                             .Str("2 records refused")                          // error_message
+                             .I32(0)
+                             .bytes;
+  // clang-format on
+  EXPECT_EQ(EncodeBody(response, 8), expected);
+  Bytes copy = expected;
+  EXPECT_EQ(DecodeBody<ProduceResponse>(copy, 8), response);
+
+  // Below v8 neither field is on the wire.
+  ProduceResponse v7 = response;
+  v7.responses[0].partition_responses[0].record_errors.clear();
+  v7.responses[0].partition_responses[0].error_message.reset();
+  EXPECT_EQ(EncodeBody(response, 7), EncodeBody(v7, 7));
 }
 
 // ---- Fetch ------------------------------------------------------------------------------------

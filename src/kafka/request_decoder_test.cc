@@ -37,7 +37,7 @@ TEST(ApiKeysTest, TableAdvertisesTheAgreedRanges) {
     int16_t min, max;
   };
   const Range expected[] = {
-      {ApiKey::kProduce, 3, 7},         {ApiKey::kFetch, 4, 11},
+      {ApiKey::kProduce, 3, 8},         {ApiKey::kFetch, 4, 11},
       {ApiKey::kListOffsets, 1, 3},     {ApiKey::kMetadata, 0, 6},
       {ApiKey::kOffsetCommit, 2, 7},    {ApiKey::kOffsetFetch, 1, 5},
       {ApiKey::kFindCoordinator, 0, 2}, {ApiKey::kJoinGroup, 0, 5},

@@ -11,6 +11,8 @@
 #include "kafka/broker.h"
 #include "kafka/group/group_coordinator.h"
 #include "kafka/messages/api_versions.h"
+#include "kafka/messages/create_topics.h"
+#include "kafka/messages/describe_configs.h"
 #include "kafka/messages/metadata.h"
 #include "kafka/messages/produce.h"
 #include "kafka/record_batch_builder.h"
@@ -31,6 +33,13 @@ class SessionTest : public ::testing::Test {
     BrokerOptions options;
     options.data_dir = dir_;
     broker_ = Broker::Open(io_, options, SystemClock(), nullptr).value();
+    // Applies to topics created with tarn.validation=true only.
+    broker_->SetRecordValidator([](std::string_view, const Record& record) {
+      if (record.value && AsString(*record.value).starts_with("bad")) {
+        return Status::InvalidArgument("a bad value");
+      }
+      return Status::Ok();
+    });
     groups_ = GroupCoordinator::Open(io_, *broker_, GroupCoordinatorOptions{}, SystemClock()).value();
     server_ = std::make_unique<net::FrameServer>(
         io_, net::FrameServerOptions{.max_frame_bytes = 1 << 20},
@@ -83,6 +92,15 @@ class SessionTest : public ::testing::Test {
     asio::read(s, asio::buffer(&byte, 1), ec);
     return ec == asio::error::eof || ec == asio::error::connection_reset;
   }
+  // Sends `request` and decodes the reply as `Response` at the same version.
+  template <typename Response, typename Request>
+  static Response Call(tcp::socket& s, ApiKey key, int16_t version, const Request& request) {
+    Send(s, Frame(key, version, 9, request));
+    Bytes reply = Receive(s);
+    WireReader r(reply);
+    EXPECT_EQ(DecodeResponseHeader(r, false).value(), 9);
+    return Response::Decode(r, version).value();
+  }
   ApiVersionsResponse ApiVersions(tcp::socket& s, int16_t version, int16_t decode_as) {
     Send(s, Frame(ApiKey::kApiVersions, version, 7, ApiVersionsRequest{"test", "1.0"}));
     Bytes reply = Receive(s);
@@ -110,7 +128,7 @@ TEST_F(SessionTest, ApiVersionsAdvertisesTheServedRanges) {
                                 [](const auto& a) { return a.api_key == ApiKey::kProduce; });
     ASSERT_NE(produce, response.api_keys.end());
     EXPECT_EQ(produce->min_version, 0);  // advertised for librdkafka's codec checks; 3 served
-    EXPECT_EQ(produce->max_version, 7);
+    EXPECT_EQ(produce->max_version, 8);
     auto fetch = std::find_if(response.api_keys.begin(), response.api_keys.end(),
                               [](const auto& a) { return a.api_key == ApiKey::kFetch; });
     ASSERT_NE(fetch, response.api_keys.end());
@@ -206,6 +224,88 @@ TEST_F(SessionTest, ProduceAnswersPerPartitionErrorsAndOffsets) {
   EXPECT_EQ(response.responses[1].partition_responses[0].error_code,
             ErrorCode::kUnknownTopicOrPartition);
   EXPECT_EQ(response.responses[2].partition_responses[0].error_code, ErrorCode::kCorruptMessage);
+}
+
+TEST_F(SessionTest, ProduceToAValidatedTopicRefusesTheBatchWithAFailingRecord) {
+  auto s = Connect();
+  CreateTopicsRequest create;
+  create.topics.push_back({"checked", 1, 1, {}, {{"tarn.validation", "true"}}});
+  create.topics.push_back({"open", 1, 1, {}, {}});
+  create.topics.push_back({"wrong", 1, 1, {}, {{"tarn.validation", "maybe"}}});
+  auto created = Call<CreateTopicsResponse>(s, ApiKey::kCreateTopics, 4, create);
+  ASSERT_EQ(created.topics.size(), 3u);
+  EXPECT_EQ(created.topics[0].error_code, ErrorCode::kNone);
+  EXPECT_EQ(created.topics[1].error_code, ErrorCode::kNone);
+  EXPECT_EQ(created.topics[2].error_code, ErrorCode::kInvalidConfig);
+
+  DescribeConfigsRequest describe;
+  describe.resources.push_back({ConfigResourceType::kTopic, "checked", {{"tarn.validation"}}});
+  describe.resources.push_back({ConfigResourceType::kTopic, "open", {{"tarn.validation"}}});
+  auto described = Call<DescribeConfigsResponse>(s, ApiKey::kDescribeConfigs, 1, describe);
+  ASSERT_EQ(described.results.size(), 2u);
+  ASSERT_EQ(described.results[0].configs.size(), 1u);
+  EXPECT_EQ(described.results[0].configs[0].value, "true");
+  EXPECT_EQ(described.results[0].configs[0].config_source,
+            DescribeConfigsResponse::ConfigSource::kDynamicTopicConfig);
+  ASSERT_EQ(described.results[1].configs.size(), 1u);
+  EXPECT_EQ(described.results[1].configs[0].value, "false");
+
+  auto batch = [](std::vector<std::string> values) {
+    RecordBatchBuilder builder;
+    for (const std::string& v : values) builder.Add(std::nullopt, AsBytes(v), 1000);
+    return builder.Build().value();
+  };
+  for (int16_t version : {7, 8}) {
+    SCOPED_TRACE("Produce v" + std::to_string(version));
+    Bytes mixed = batch({"good", "bad", "good", "bad"});
+    Bytes good = batch({"good"});
+    Bytes anything = batch({"bad"});
+    ProduceRequest request;
+    request.acks = -1;
+    request.timeout_ms = 1000;
+    request.topic_data.push_back({"checked", {{PartitionId(0), mixed}}});
+    request.topic_data.push_back({"open", {{PartitionId(0), anything}}});
+    request.topic_data.push_back({"checked", {{PartitionId(0), good}}});
+    auto response = Call<ProduceResponse>(s, ApiKey::kProduce, version, request);
+    ASSERT_EQ(response.responses.size(), 3u);
+    const auto& refused = response.responses[0].partition_responses.at(0);
+    EXPECT_EQ(refused.error_code, ErrorCode::kInvalidRecord);
+    EXPECT_EQ(refused.base_offset, Offset(-1));
+    if (version >= 8) {
+      using Error = ProduceResponse::PartitionProduceResponse::BatchIndexAndErrorMessage;
+      EXPECT_EQ(refused.record_errors,
+                (std::vector<Error>{{1, "a bad value"}, {3, "a bad value"}}));
+      EXPECT_EQ(refused.error_message,
+                "tarn.validation refused 2 of 4 records; the first, record 1: a bad value");
+    } else {
+      EXPECT_TRUE(refused.record_errors.empty());
+      EXPECT_FALSE(refused.error_message.has_value());
+    }
+    // The other partitions of the request are unaffected.
+    const auto& open = response.responses[1].partition_responses.at(0);
+    EXPECT_EQ(open.error_code, ErrorCode::kNone);
+    const auto& accepted = response.responses[2].partition_responses.at(0);
+    EXPECT_EQ(accepted.error_code, ErrorCode::kNone);
+    EXPECT_EQ(accepted.base_offset,
+              Offset(version == 7 ? 0 : 1));  // nothing of `mixed` was written
+    EXPECT_EQ(accepted.log_start_offset, Offset(0));
+  }
+}
+
+TEST_F(SessionTest, AcksZeroProduceOfAFailingRecordClosesTheConnection) {
+  auto s = Connect();
+  CreateTopicsRequest create;
+  create.topics.push_back({"checked", 1, 1, {}, {{"tarn.validation", "true"}}});
+  ASSERT_EQ(Call<CreateTopicsResponse>(s, ApiKey::kCreateTopics, 4, create).topics.at(0).error_code,
+            ErrorCode::kNone);
+  RecordBatchBuilder builder;
+  builder.Add(std::nullopt, AsBytes("bad"), 1000);
+  Bytes batch = builder.Build().value();
+  ProduceRequest request;
+  request.acks = 0;
+  request.topic_data.push_back({"checked", {{PartitionId(0), batch}}});
+  Send(s, Frame(ApiKey::kProduce, 8, 3, request));
+  EXPECT_TRUE(ClosedByPeer(s));
 }
 
 }  // namespace

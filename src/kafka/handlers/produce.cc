@@ -1,8 +1,10 @@
-// Produce (v3-7): validate each partition's batch, append it, then wait until every appended
+// Produce (v3-8): validate each partition's batch, append it, then wait until every appended
 // batch is durable before answering (acks 1 and all are the same on one node). With acks=0
 // nothing is sent back; a refused batch then closes the connection, as Kafka does, since the
 // producer would otherwise never learn of it. Internal topics (__consumer_offsets) are refused
-// with INVALID_TOPIC_EXCEPTION, as Kafka refuses them.
+// with INVALID_TOPIC_EXCEPTION, as Kafka refuses them. A batch whose records fail the topic's
+// tarn.validation check (Broker::Append) is INVALID_RECORD; from v8 the response names each
+// failing record (record_errors) and every refused partition says why (error_message).
 #include <spdlog/spdlog.h>
 
 #include "kafka/group/offsets_topic.h"
@@ -47,7 +49,7 @@ Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
         out.error_code = ErrorCode::kInvalidRequiredAcks;
       } else if (IsInternalTopic(topic_data.name)) {
         out.error_code = ErrorCode::kInvalidTopicException;
-        if (first_refusal.empty()) first_refusal = topic_data.name + " is written by the broker only";
+        out.error_message = topic_data.name + " is written by the broker only";
       } else if (!found) {
         out.error_code = ErrorCode::kUnknownTopicOrPartition;
       } else {
@@ -59,7 +61,7 @@ Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
         auto valid = ValidateProducedBatch(data.records, validation);
         if (!valid.has_value()) {
           out.error_code = static_cast<ErrorCode>(valid.error().error);
-          if (first_refusal.empty()) first_refusal = valid.error().status.message();
+          out.error_message = valid.error().status.message();
         } else {
           AppendOutcome outcome = broker.Append(topic, partition, data.records);
           out.error_code = static_cast<ErrorCode>(outcome.error);
@@ -68,16 +70,21 @@ Awaitable<HandlerResult> HandleProduce(RequestContext& ctx) {
             out.log_append_time_ms = outcome.log_append_time;
             appended.push_back({topic, &partition, outcome.last_offset + 1, &out});
           } else {
-            if (outcome.error == static_cast<int16_t>(ErrorCode::kInvalidRecord)) {
+            if (outcome.error == static_cast<int16_t>(ErrorCode::kInvalidRecord) &&
+                ctx.header.api_version < 8) {
               // Produce v3-7 cannot carry the reason: the log does.
-              spdlog::warn("produce to {}/{} refused: {}", topic->name, partition.id, outcome.message);
+              spdlog::warn("produce to {}/{} refused: {}", topic->name, partition.id,
+                           outcome.message);
             }
-            if (first_refusal.empty()) first_refusal = outcome.message;
+            out.error_message = outcome.message;
+            for (RecordError& e : outcome.record_errors) {
+              out.record_errors.push_back({e.batch_index, std::move(e.message)});
+            }
           }
         }
       }
       if (out.error_code != ErrorCode::kNone && first_refusal.empty()) {
-        first_refusal = std::string(ErrorName(out.error_code));
+        first_refusal = out.error_message.value_or(std::string(ErrorName(out.error_code)));
       }
     }
   }

@@ -33,6 +33,13 @@ void MapResponse(Io& io, Response& m) {
       io.Field(partition.base_offset);
       io.Field(partition.log_append_time_ms);
       if (v >= 5) io.Field(partition.log_start_offset);
+      if (v >= 8) {
+        io.Array(partition.record_errors, [&](auto& error) {
+          io.Field(error.batch_index);
+          io.Field(error.batch_index_error_message);
+        });
+        io.Field(partition.error_message);
+      }
     });
   });
   io.Field(m.throttle_time_ms);

@@ -1,4 +1,5 @@
-// Produce (key 0), versions 3-7: ProduceRequest.json and ProduceResponse.json.
+// Produce (key 0), versions 3-8: ProduceRequest.json and ProduceResponse.json. v8 differs only
+// in the response: a refused batch's record_errors and error_message (KIP-467).
 #pragma once
 
 #include <algorithm>
@@ -56,6 +57,15 @@ struct ProduceResponse {
     Offset base_offset{-1};
     int64_t log_append_time_ms = -1;  // v2+; -1 unless the topic uses LogAppendTime
     Offset log_start_offset{-1};      // v5+
+    // v8+: the records that caused the batch to be dropped (INVALID_RECORD), by their index in
+    // the batch, and a message summarizing why.
+    struct BatchIndexAndErrorMessage {
+      int32_t batch_index = 0;
+      std::optional<std::string> batch_index_error_message;
+      bool operator==(const BatchIndexAndErrorMessage&) const = default;
+    };
+    std::vector<BatchIndexAndErrorMessage> record_errors;
+    std::optional<std::string> error_message;
     bool operator==(const PartitionProduceResponse&) const = default;
   };
   struct TopicProduceResponse {
