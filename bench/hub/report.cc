@@ -40,6 +40,9 @@ class Results {
   void Add(json record) {
     std::string label = record.value("label", "");
     if (std::find(labels_.begin(), labels_.end(), label) == labels_.end()) labels_.push_back(label);
+    std::vector<std::string>& cells = cells_[record.value("mode", "")];
+    std::string cell = record.value("cell", "main");
+    if (std::find(cells.begin(), cells.end(), cell) == cells.end()) cells.push_back(cell);
     groups_[Key(label, record.value("mode", ""), record.value("cell", "main"))].push_back(
         std::move(record));
   }
@@ -50,6 +53,26 @@ class Results {
     std::stable_partition(labels.begin(), labels.end(),
                           [&](const std::string& l) { return l == ours_; });
     return labels;
+  }
+
+  // The cells of a mode's runs: main first, then in the order they ran.
+  std::vector<std::string> Cells(const std::string& mode) const {
+    auto it = cells_.find(mode);
+    if (it == cells_.end()) return {};
+    std::vector<std::string> cells = it->second;
+    std::stable_partition(cells.begin(), cells.end(),
+                          [](const std::string& c) { return c == "main"; });
+    return cells;
+  }
+
+  // A configuration value of the first run of (mode, cell), whatever its label.
+  double Config(const std::string& mode, const std::string& cell, const char* name) const {
+    for (const std::string& label : labels_) {
+      if (const std::vector<json>* group = Group(label, mode, cell)) {
+        return group->front()["config"].value(name, 0.0);
+      }
+    }
+    return 0;
   }
 
   const std::vector<json>* Group(std::string_view label, std::string_view mode,
@@ -89,6 +112,7 @@ class Results {
 
   std::string ours_;
   std::vector<std::string> labels_;
+  std::map<std::string, std::vector<std::string>> cells_;  // by mode
   std::map<std::string, std::vector<json>> groups_;
 };
 
@@ -136,8 +160,8 @@ void WriteChecks(const Results& results, const std::vector<std::string>& labels,
   std::string line = fmt::format("  {:<34}", "runs with every count right");
   for (const std::string& label : labels) {
     int ok = 0, total = 0;
-    for (std::string_view mode : {"throughput", "latency"}) {
-      for (std::string_view cell : {"main", "fsync-check"}) {
+    for (const std::string mode : {"throughput", "latency"}) {
+      for (const std::string& cell : results.Cells(mode)) {
         const std::vector<json>* group = results.Group(label, mode, cell);
         if (group == nullptr) continue;
         for (const json& record : *group) {
@@ -199,27 +223,33 @@ void WriteTargets(const Results& results, const std::vector<std::string>& labels
   }
 }
 
-// Ours against each peer in a few lines: records/s, ack and end-to-end p99 at the fixed rate.
-void WriteSummary(const Results& results, const std::vector<std::string>& labels, double rate,
+// Ours against each peer in a few lines: records/s, then ack and end-to-end p99 at each fixed
+// rate.
+void WriteSummary(const Results& results, const std::vector<std::string>& labels,
                   std::ostream& out) {
   const std::string& ours = results.ours();
   if (labels.front() != ours || labels.size() < 2) return;
-  auto line = [&](std::string_view what, std::string_view mode, std::string_view pointer,
-                  double scale, int decimals, std::string_view unit, const std::string& peer) {
-    auto a = results.Median(ours, mode, "main", pointer);
-    auto b = results.Median(peer, mode, "main", pointer);
+  auto line = [&](std::string_view what, std::string_view mode, std::string_view cell,
+                  std::string_view pointer, double scale, int decimals, std::string_view unit,
+                  const std::string& peer) {
+    auto a = results.Median(ours, mode, cell, pointer);
+    auto b = results.Median(peer, mode, cell, pointer);
     if (!a || !b) return;
-    out << fmt::format("  {:<34}{} {:.{}f}{} vs {} {:.{}f}{} = {}\n", what, ours, *a * scale,
+    out << fmt::format("  {:<38}{} {:.{}f}{} vs {} {:.{}f}{} = {}\n", what, ours, *a * scale,
                        decimals, unit, peer, *b * scale, decimals, unit,
                        Ratio(a, b, Better::kHigher));
   };
   for (size_t i = 1; i < labels.size(); ++i) {
     out << fmt::format("\nSummary: {}/{}\n", ours, labels[i]);
-    line("records/s, throughput", "throughput", "/records_per_s", 1, 0, "", labels[i]);
-    line(fmt::format("ack p99 at {:.0f} records/s", rate), "latency", "/ack_us/p99", 1e-3, 2, " ms",
-         labels[i]);
-    line(fmt::format("end-to-end p99 at {:.0f} records/s", rate), "latency", "/e2e_us/p99", 1e-3, 2,
-         " ms", labels[i]);
+    line("records/s, throughput", "throughput", "main", "/records_per_s", 1, 0, "", labels[i]);
+    for (const std::string& cell : results.Cells("latency")) {
+      if (cell == "fsync-check") continue;
+      const double rate = results.Config("latency", cell, "rate_per_s");
+      line(fmt::format("ack p99 at {:.0f} records/s", rate), "latency", cell, "/ack_us/p99", 1e-3,
+           2, " ms", labels[i]);
+      line(fmt::format("end-to-end p99 at {:.0f} records/s", rate), "latency", cell, "/e2e_us/p99",
+           1e-3, 2, " ms", labels[i]);
+    }
   }
 }
 
@@ -250,18 +280,9 @@ Status WriteReport(const std::vector<std::string>& paths, std::ostream& out,
   std::vector<std::string> labels = results.Labels();
   const json& first = *results.Any(labels.front());
   double record_kib = first.value("record_bytes", 0) / 1024.0;
-  double rate = 0;
-  double duration = 0;
-  int64_t throughput_records = 0;
-  for (const std::string& label : labels) {
-    if (const auto* group = results.Group(label, "latency", "main")) {
-      rate = group->front()["config"].value("rate_per_s", 0.0);
-      duration = group->front()["config"].value("duration_s", 0.0);
-    }
-    if (const auto* group = results.Group(label, "throughput", "main")) {
-      throughput_records = group->front()["config"].value("records", int64_t{0});
-    }
-  }
+  const double rate = results.Config("latency", "main", "rate_per_s");
+  const auto throughput_records =
+      static_cast<int64_t>(results.Config("throughput", "main", "records"));
   const json& host = first["host"];
   const std::string& ours_label = results.ours();
   const bool have_ours = labels.front() == ours_label;
@@ -302,18 +323,23 @@ Status WriteReport(const std::vector<std::string>& paths, std::ostream& out,
        {"server CPU (cores)", "throughput", "main", "/server/cpu_share", 1, 2, Better::kNone},
        {"harness CPU (cores)", "throughput", "main", "/client/cpu_share", 1, 2, Better::kNone}},
       out);
-  WriteRows(results, labels,
-            fmt::format("end to end: open loop at {:.0f} records/s for {:.0f} s, tailing consumer",
-                        rate, duration),
-            {{"end-to-end p50 (ms)", "latency", "main", "/e2e_us/p50", 1e-3, 2, Better::kLower},
-             {"end-to-end p99 (ms)", "latency", "main", "/e2e_us/p99", 1e-3, 2, Better::kLower},
-             {"end-to-end p99.9 (ms)", "latency", "main", "/e2e_us/p999", 1e-3, 2, Better::kLower},
-             {"end-to-end max (ms)", "latency", "main", "/e2e_us/max", 1e-3, 2, Better::kLower},
-             {"ack latency p50 (ms)", "latency", "main", "/ack_us/p50", 1e-3, 2, Better::kLower},
-             {"ack latency p99 (ms)", "latency", "main", "/ack_us/p99", 1e-3, 2, Better::kLower},
-             {"fsyncs/s (server metrics)", "latency", "main", "/server/fsyncs_per_s", 1, 0,
-              Better::kNone}},
-            out);
+  for (const std::string& cell : results.Cells("latency")) {
+    if (cell == "fsync-check") continue;
+    const std::string heading = fmt::format(
+        "end to end: open loop at {:.0f} records/s for {:.0f} s{}, tailing consumer",
+        results.Config("latency", cell, "rate_per_s"),
+        results.Config("latency", cell, "duration_s"), cell == "main" ? "" : " (" + cell + ")");
+    WriteRows(results, labels, heading,
+              {{"end-to-end p50 (ms)", "latency", cell, "/e2e_us/p50", 1e-3, 2, Better::kLower},
+               {"end-to-end p99 (ms)", "latency", cell, "/e2e_us/p99", 1e-3, 2, Better::kLower},
+               {"end-to-end p99.9 (ms)", "latency", cell, "/e2e_us/p999", 1e-3, 2, Better::kLower},
+               {"end-to-end max (ms)", "latency", cell, "/e2e_us/max", 1e-3, 2, Better::kLower},
+               {"ack latency p50 (ms)", "latency", cell, "/ack_us/p50", 1e-3, 2, Better::kLower},
+               {"ack latency p99 (ms)", "latency", cell, "/ack_us/p99", 1e-3, 2, Better::kLower},
+               {"fsyncs/s (server metrics)", "latency", cell, "/server/fsyncs_per_s", 1, 0,
+                Better::kNone}},
+              out);
+  }
   WriteRows(results, labels,
             "fsync check: separate short runs, server started under strace (slows it)",
             {{"fsyncs/s at full load", "throughput", "fsync-check", "/server/fsyncs_per_s", 1, 0,
@@ -354,7 +380,7 @@ Status WriteReport(const std::vector<std::string>& paths, std::ostream& out,
   if (ours_label == kTarn) {
     WriteTargets(results, labels, rate, out);
   } else {
-    WriteSummary(results, labels, rate, out);
+    WriteSummary(results, labels, out);
   }
   if (!problems.empty()) {
     out << "\nProblems\n";
