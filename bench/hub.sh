@@ -20,26 +20,19 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
+# shellcheck source=bench/lib/servers.sh
+source "$root/bench/lib/servers.sh"
+
 systems="tarn,redis,nats"
 reps=3
-reps_given=0
-quick=0
-build=1
-build_dir=""
-out=""
-while (($#)); do
+script_option() {
+  taken=2
   case "$1" in
-    --quick) quick=1 ;;
-    --systems) systems="$2"; shift ;;
-    --reps) reps="$2"; reps_given=1; shift ;;
-    --build-dir) build_dir="$2"; shift ;;
-    --no-build) build=0 ;;
-    --out) out="$2"; shift ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "hub.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    --systems) systems="$2" ;;
+    *) taken=0 ;;
   esac
-  shift
-done
+}
+parse_options "$@"
 
 # Cell sizes. The throughput cell is bounded by its record count and by its cap, whichever
 # comes first; the latency cell sends for warm-up + measured seconds at the fixed rate.
@@ -57,15 +50,7 @@ latency_cap=$((latency_warmup + latency_seconds + 15))
 check_records=100000 check_cap=30 check_seconds=3
 
 # --- build ---------------------------------------------------------------------------------
-if [[ -z "$build_dir" ]]; then
-  build_dir="$root/build/release"
-  ((build)) && { cmake --preset release >/dev/null && cmake --build --preset release --target tarn tarn-hub-bench; }
-else
-  ((build)) && { cmake --preset release -B "$build_dir" >/dev/null && cmake --build "$build_dir" --target tarn tarn-hub-bench; }
-fi
-bench="$build_dir/bench/tarn-hub-bench"
-tarn="$build_dir/src/app/tarn"
-[[ -x "$bench" ]] || { echo "hub.sh: no $bench (build it, or drop --no-build)" >&2; exit 1; }
+build_binaries
 
 # --- what each system is, and what its ack guarantees ----------------------------------------
 declare -A client=([tarn]=kafka [redis]=redis [nats]=nats)
@@ -91,112 +76,17 @@ done
 have_strace=1
 command -v strace >/dev/null || { have_strace=0; echo "hub.sh: strace not found: no fsync check (apt-get install strace)" >&2; }
 
-# --- folders, cleanup --------------------------------------------------------------------------
-out="${out:-$root/build/hub-bench/$(date -u +%Y%m%d-%H%M%S)}"
-mkdir -p "$out"
-results="$out/results.jsonl"
-: >"$results"
-work="$(mktemp -d "${TMPDIR:-/tmp}/tarn-hub-bench.XXXXXX")"
-server_pid=""
-wrapper_pid=""
-server_log=""
+# --- folders, servers ---------------------------------------------------------------------------
+open_results hub-bench
 
-stop_server() {
-  local pid="$server_pid"
-  [[ -n "$pid" ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  if [[ -n "$wrapper_pid" ]]; then
-    for _ in $(seq 50); do kill -0 "$wrapper_pid" 2>/dev/null || break; sleep 0.1; done
-    wait "$wrapper_pid" 2>/dev/null || true
-  fi
-  [[ -n "$server_log" ]] && cp "$server_log" "$out/" 2>/dev/null
-  server_pid="" wrapper_pid="" server_log=""
-}
-cleanup() {
-  stop_server
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# A port nothing listens on: random below the kernel's ephemeral range (32768 up), where client
-# sockets cannot hold it; start_server retries on the rare race.
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 12000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
-  done
-}
-
-wait_port() {  # port, seconds
-  local deadline=$((SECONDS + $2))
-  while ((SECONDS < deadline)); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    kill -0 "${wrapper_pid:-$server_pid}" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-# start_server SYSTEM [STRACE_LOG]: a fresh data dir, pinned to CPU 1; sets server_pid, port,
-# http_port. Under strace, only fsync and fdatasync stop the server (seccomp filter).
-start_server() {
-  local attempt
-  for attempt in 1 2 3; do
-    start_server_once "$@" && return 0
-    echo "hub.sh: $1 failed to start (attempt $attempt)" >&2
-  done
-  return 1
-}
-
-start_server_once() {
-  local system="$1" strace_log="${2:-}"
-  local data="$work/$system-$((++cell_number))"
-  mkdir -p "$data"
-  server_log="$data.log"
-  port="$(free_port)"
-  http_port="$(free_port)"
-  local cmd
-  case "$system" in
-    tarn) cmd=("$tarn" serve --data-dir "$data" --kafka-addr "127.0.0.1:$port"
+server_command() {  # system, data dir
+  case "$1" in
+    tarn) cmd=("$tarn" serve --data-dir "$2" --kafka-addr "127.0.0.1:$port"
                 --http-addr "127.0.0.1:$http_port") ;;
     redis) cmd=(redis-server --port "$port" --bind 127.0.0.1 --appendonly yes --appendfsync always
-                --save '' --dir "$data" --daemonize no) ;;
-    nats) cmd=(nats-server -js -sd "$data" -a 127.0.0.1 -p "$port") ;;
+                --save '' --dir "$2" --daemonize no) ;;
+    nats) cmd=(nats-server -js -sd "$2" -a 127.0.0.1 -p "$port") ;;
   esac
-  if [[ -n "$strace_log" ]]; then
-    taskset -c 1 strace -f --seccomp-bpf -e trace=fsync,fdatasync -o "$strace_log" "${cmd[@]}" \
-      >"$data.log" 2>&1 &
-    wrapper_pid=$!
-  else
-    taskset -c 1 "${cmd[@]}" >"$data.log" 2>&1 &
-    server_pid=$!
-  fi
-  if ! wait_port "$port" 20; then
-    echo "hub.sh: $system did not start listening on $port; its log:" >&2
-    tail -n 20 "$data.log" >&2
-    if [[ -n "$wrapper_pid" ]]; then kill -TERM "$wrapper_pid" 2>/dev/null || true; wait "$wrapper_pid" 2>/dev/null || true; fi
-    [[ -n "$server_pid" ]] && { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
-    server_pid="" wrapper_pid="" server_log=""
-    return 1
-  fi
-  [[ -n "$wrapper_pid" ]] && server_pid="$(pgrep -P "$wrapper_pid" | head -n 1)"
-  return 0
-}
-
-# Tarn counts its fsyncs; when its metrics endpoint serves the counter, the timed runs read it.
-fsync_source() {
-  local system="$1"
-  if [[ "$system" == tarn ]] && command -v curl >/dev/null &&
-     curl -sf --max-time 2 "http://127.0.0.1:$http_port/metrics" | grep -q '^tarn_log_fsyncs_total'; then
-    echo "metrics:http://127.0.0.1:$http_port/metrics"
-  else
-    echo none
-  fi
 }
 
 # run_cell SYSTEM MODE CELL REP TOPIC FSYNCS [extra harness flags...]
@@ -227,13 +117,8 @@ latency_flags=(--rate "$rate" --seconds "$latency_seconds" --warmup-seconds "$la
 declare -A latency_extra=([tarn]="" [redis]="--connections 4" [nats]="")
 
 echo "hub.sh: systems ${run_systems[*]}, $reps repetition(s), results in $out"
-echo "hub.sh: $(uptime)"
-load="$(cut -d' ' -f1 /proc/loadavg)"
-if awk -v l="$load" 'BEGIN { exit !(l > 1.0) }'; then
-  echo "hub.sh: WARNING: load average $load on $(nproc) CPUs: the machine is busy, figures will be noisy" >&2
-fi
+warn_if_busy
 
-cell_number=0
 for ((rep = 1; rep <= reps; rep++)); do
   order=("${run_systems[@]}")
   if ((rep % 2 == 0)); then  # A B C, then C B A, ...

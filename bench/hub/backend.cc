@@ -6,6 +6,7 @@ namespace tarn::bench {
 
 // Defined by each backend's file; a file is left out of the build when its library is missing.
 std::unique_ptr<Backend> MakeKafkaBackend();
+std::unique_ptr<Backend> MakeHttpBackend();
 #if TARN_BENCH_HAVE_REDIS
 std::unique_ptr<Backend> MakeRedisBackend();
 #endif
@@ -15,6 +16,7 @@ std::unique_ptr<Backend> MakeNatsBackend();
 
 Result<std::unique_ptr<Backend>> MakeBackend(std::string_view system) {
   if (system == "kafka") return MakeKafkaBackend();
+  if (system == "http") return MakeHttpBackend();
   if (system == "redis") {
 #if TARN_BENCH_HAVE_REDIS
     return MakeRedisBackend();
@@ -32,11 +34,11 @@ Result<std::unique_ptr<Backend>> MakeBackend(std::string_view system) {
 #endif
   }
   return Error(Status::InvalidArgument("unknown system '" + std::string(system) +
-                                       "' (kafka, redis or nats)"));
+                                       "' (kafka, http, redis or nats)"));
 }
 
 std::vector<std::string> AvailableSystems() {
-  std::vector<std::string> systems = {"kafka"};
+  std::vector<std::string> systems = {"kafka", "http"};
 #if TARN_BENCH_HAVE_REDIS
   systems.push_back("redis");
 #endif

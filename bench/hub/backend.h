@@ -1,5 +1,6 @@
-// Backend: one system under test (Tarn over the Kafka protocol, Redis Streams, NATS JetStream)
-// behind the two runs every system gets: throughput and open-loop end-to-end latency.
+// Backend: one system under test (Tarn over the Kafka protocol or its HTTP event API, Redis
+// Streams, NATS JetStream) behind the two runs every system gets: throughput and open-loop
+// latency.
 #pragma once
 
 #include <chrono>
@@ -25,6 +26,7 @@ struct RunSpec {
   int port = 0;
   std::string topic = "hub-bench";  // Kafka topic, Redis stream key, NATS stream and subject
   size_t record_bytes = 1024;
+  PayloadFormat payload_format = PayloadFormat::kBytes;  // the http system sends envelopes only
   std::chrono::nanoseconds max_wall = std::chrono::seconds(60);
 
   // Throughput: `records` sent as fast as the system acks them, at most `in_flight` unacked.
@@ -46,8 +48,18 @@ struct RunSpec {
   int linger_ms = 5;
   int batch_bytes = 1'000'000;
   int fetch_wait_ms = 2;
-  // Redis: connections the sends are spread over (round-robin in a latency run).
+  // Redis: connections the sends are spread over (round-robin in a latency run). HTTP: keep-alive
+  // connections, each with one request in flight.
   int connections = 50;
+  // HTTP: events per request (a JSON array). `records`, `warmup_records` and `rate_per_s` count
+  // events; requests are scheduled at rate_per_s / batch_events.
+  int batch_events = 100;
+  // HTTP: register the order-placed contract so that every event is checked against it; off
+  // measures the API with envelope checks only (the server must not have the contract).
+  bool contract = true;
+  // HTTP: the same server's Kafka address (HOST:PORT), for the tailing consumer of a latency run
+  // and the count of what the bus holds; empty: neither.
+  std::string kafka_address;
   // NATS: flush every publish at once instead of letting the client coalesce writes.
   bool send_asap = false;
 };
@@ -57,7 +69,7 @@ struct RunResult {
   int64_t sent = 0;
   int64_t acked = 0;
   int64_t failed = 0;      // sends the system answered with an error or never answered
-  int64_t consumed = 0;    // distinct records the tailing consumer saw (latency runs)
+  int64_t consumed = 0;    // distinct records the tailing consumer saw (latency runs); -1: none ran
   int64_t duplicates = 0;  // records the consumer saw more than once
   int64_t stored = -1;     // records in the topic/stream after the run, per the server; -1 unknown
   int64_t window_records = 0;   // records acked inside the measured window
@@ -65,7 +77,7 @@ struct RunResult {
   int64_t max_send_lag_ns = 0;  // latency runs: how late the harness sent, worst case
   bool timed_out = false;       // max_wall stopped the run early
   std::string first_error;      // the first error a send or read reported, if any
-  LatencyHistogram ack;         // send (scheduled) time -> acknowledgement
+  LatencyHistogram ack;         // send (scheduled) time -> acknowledgement (HTTP: of a request)
   LatencyHistogram e2e;         // scheduled send time -> tailing consumer has the record
 };
 
@@ -82,14 +94,15 @@ class Backend {
   virtual Result<RunResult> RunLatency(const RunSpec& spec) = 0;
 };
 
-// "kafka" (Tarn or any Kafka-protocol broker), "redis" or "nats". kUnsupported names a system
-// whose client library this build was made without, and says what to install.
+// "kafka" (Tarn or any Kafka-protocol broker), "http" (Tarn's POST /v1/events), "redis" or
+// "nats". kUnsupported names a system whose client library this build was made without, and says
+// what to install.
 Result<std::unique_ptr<Backend>> MakeBackend(std::string_view system);
 // The systems this build can drive.
 std::vector<std::string> AvailableSystems();
 
-// Counts acks in a throughput run and times the measured window: it opens at the
-// `warmup`-th ack (or at Start() when warmup is 0) and closes at the `total`-th.
+// Counts acks in a throughput run and times the measured window: it opens at the ack that
+// brings the count to `warmup` (or at Start() when warmup is 0) and closes at the last.
 // Single-threaded; callers that ack from another thread hold a lock.
 class AckWindow {
  public:
@@ -97,15 +110,20 @@ class AckWindow {
   void Start(int64_t now_ns) {
     if (warmup_ == 0) open_ns_ = now_ns;
   }
-  void OnAck(int64_t now_ns) {
-    ++acked_;
-    if (acked_ == warmup_) open_ns_ = now_ns;
+  // `count` records acknowledged at once (a batch) at `now_ns`.
+  void OnAck(int64_t now_ns, int64_t count = 1) {
+    const int64_t before = acked_;
+    acked_ += count;
+    if (before < warmup_ && acked_ >= warmup_) {
+      open_ns_ = now_ns;
+      open_acked_ = acked_;
+    }
     if (acked_ >= warmup_) close_ns_ = now_ns;
   }
   int64_t acked() const { return acked_; }
   // Fills window_records and window_ns.
   void Report(RunResult& result) const {
-    result.window_records = acked_ > warmup_ ? acked_ - warmup_ : 0;
+    result.window_records = acked_ > open_acked_ ? acked_ - open_acked_ : 0;
     result.window_ns = close_ns_ > open_ns_ ? close_ns_ - open_ns_ : 0;
   }
 
@@ -113,6 +131,7 @@ class AckWindow {
   int64_t warmup_;
   int64_t total_;
   int64_t acked_ = 0;
+  int64_t open_acked_ = 0;  // acks counted when the window opened
   int64_t open_ns_ = 0;
   int64_t close_ns_ = 0;
 };

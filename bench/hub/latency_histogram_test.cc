@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "hub/payload.h"
-
 namespace tarn::bench {
 namespace {
 
@@ -57,23 +55,6 @@ TEST(LatencyHistogramTest, MergeEqualsRecordingEverything) {
   EXPECT_EQ(a.min_ns(), all.min_ns());
   EXPECT_EQ(a.max_ns(), all.max_ns());
   for (double p : {1.0, 50.0, 99.0, 99.99}) EXPECT_EQ(a.PercentileNs(p), all.PercentileNs(p));
-}
-
-TEST(PayloadTest, StampThenParse) {
-  Payload payload(1024);
-  auto record = payload.Stamp(42, 123456789);
-  ASSERT_EQ(record.size(), 1024u);
-  auto header = Payload::Parse(record.data(), record.size());
-  ASSERT_TRUE(header.has_value());
-  EXPECT_EQ(header->sequence, 42u);
-  EXPECT_EQ(header->scheduled_ns, 123456789);
-}
-
-TEST(PayloadTest, RejectsForeignBytes) {
-  std::string bytes(1024, 'x');
-  EXPECT_FALSE(Payload::Parse(bytes.data(), bytes.size()).has_value());
-  EXPECT_FALSE(Payload::Parse(bytes.data(), 10).has_value());
-  EXPECT_FALSE(Payload::Parse(nullptr, 0).has_value());
 }
 
 }  // namespace

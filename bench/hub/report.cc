@@ -14,9 +14,9 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kTarn = "tarn";
-constexpr double kThroughputTarget = 2.0;  // tarn records/s over the faster peer's
-constexpr double kP99TargetMs = 5.0;       // tarn end-to-end p99 at the fixed rate
+constexpr std::string_view kTarn = "tarn";  // the hub report's own system, whose targets it checks
+constexpr double kThroughputTarget = 2.0;   // tarn records/s over the faster peer's
+constexpr double kP99TargetMs = 5.0;        // tarn end-to-end p99 at the fixed rate
 
 // Whether a smaller or a larger figure is better decides how a ratio reads; `kNone` has none.
 enum class Better { kHigher, kLower, kNone };
@@ -34,19 +34,45 @@ struct Row {
 // Run records grouped by (label, mode, cell); the report takes medians within a group.
 class Results {
  public:
+  explicit Results(std::string ours) : ours_(std::move(ours)) {}
+  const std::string& ours() const { return ours_; }
+
   void Add(json record) {
     std::string label = record.value("label", "");
     if (std::find(labels_.begin(), labels_.end(), label) == labels_.end()) labels_.push_back(label);
+    std::vector<std::string>& cells = cells_[record.value("mode", "")];
+    std::string cell = record.value("cell", "main");
+    if (std::find(cells.begin(), cells.end(), cell) == cells.end()) cells.push_back(cell);
     groups_[Key(label, record.value("mode", ""), record.value("cell", "main"))].push_back(
         std::move(record));
   }
 
-  // tarn first, then the peers in the order they ran.
+  // Ours first, then the peers in the order they ran.
   std::vector<std::string> Labels() const {
     std::vector<std::string> labels = labels_;
     std::stable_partition(labels.begin(), labels.end(),
-                          [](const std::string& l) { return l == kTarn; });
+                          [&](const std::string& l) { return l == ours_; });
     return labels;
+  }
+
+  // The cells of a mode's runs: main first, then in the order they ran.
+  std::vector<std::string> Cells(const std::string& mode) const {
+    auto it = cells_.find(mode);
+    if (it == cells_.end()) return {};
+    std::vector<std::string> cells = it->second;
+    std::stable_partition(cells.begin(), cells.end(),
+                          [](const std::string& c) { return c == "main"; });
+    return cells;
+  }
+
+  // A configuration value of the first run of (mode, cell), whatever its label.
+  double Config(const std::string& mode, const std::string& cell, const char* name) const {
+    for (const std::string& label : labels_) {
+      if (const std::vector<json>* group = Group(label, mode, cell)) {
+        return group->front()["config"].value(name, 0.0);
+      }
+    }
+    return 0;
   }
 
   const std::vector<json>* Group(std::string_view label, std::string_view mode,
@@ -84,7 +110,9 @@ class Results {
     return fmt::format("{}/{}/{}", label, mode, cell);
   }
 
+  std::string ours_;
   std::vector<std::string> labels_;
+  std::map<std::string, std::vector<std::string>> cells_;  // by mode
   std::map<std::string, std::vector<json>> groups_;
 };
 
@@ -98,17 +126,24 @@ std::string Ratio(std::optional<double> ours, std::optional<double> theirs, Bett
   return fmt::format("{:.2f}x", *ours / *theirs);
 }
 
+// Writes `heading` and the rows that have a figure for some label; nothing when none has.
 void WriteRows(const Results& results, const std::vector<std::string>& labels,
-               const std::vector<Row>& rows, std::ostream& out) {
-  bool have_tarn = labels.front() == kTarn;
+               std::string_view heading, const std::vector<Row>& rows, std::ostream& out) {
+  const bool have_ours = labels.front() == results.ours();
+  bool headed = false;
   for (const Row& row : rows) {
     std::string line = fmt::format("  {:<34}", row.title);
+    bool any = false;
     for (const std::string& label : labels) {
-      line += fmt::format("{:>12}", Figure(results.Median(label, row.mode, row.cell, row.pointer),
-                                           row.scale, row.decimals));
+      auto figure = results.Median(label, row.mode, row.cell, row.pointer);
+      any = any || figure.has_value();
+      line += fmt::format("{:>12}", Figure(figure, row.scale, row.decimals));
     }
-    if (have_tarn) {
-      auto ours = results.Median(kTarn, row.mode, row.cell, row.pointer);
+    if (!any) continue;
+    if (!headed) out << heading << "\n";
+    headed = true;
+    if (have_ours) {
+      auto ours = results.Median(results.ours(), row.mode, row.cell, row.pointer);
       for (size_t i = 1; i < labels.size(); ++i) {
         line += fmt::format(
             "{:>14}",
@@ -125,8 +160,8 @@ void WriteChecks(const Results& results, const std::vector<std::string>& labels,
   std::string line = fmt::format("  {:<34}", "runs with every count right");
   for (const std::string& label : labels) {
     int ok = 0, total = 0;
-    for (std::string_view mode : {"throughput", "latency"}) {
-      for (std::string_view cell : {"main", "fsync-check"}) {
+    for (const std::string mode : {"throughput", "latency"}) {
+      for (const std::string& cell : results.Cells(mode)) {
         const std::vector<json>* group = results.Group(label, mode, cell);
         if (group == nullptr) continue;
         for (const json& record : *group) {
@@ -147,6 +182,7 @@ void WriteChecks(const Results& results, const std::vector<std::string>& labels,
   out << line << "\n";
 }
 
+// The hub benchmark's targets, for tarn against its peers.
 void WriteTargets(const Results& results, const std::vector<std::string>& labels, double rate,
                   std::ostream& out) {
   out << "\nTargets\n";
@@ -187,10 +223,41 @@ void WriteTargets(const Results& results, const std::vector<std::string>& labels
   }
 }
 
+// Ours against each peer in a few lines: records/s, then ack and end-to-end p99 at each fixed
+// rate.
+void WriteSummary(const Results& results, const std::vector<std::string>& labels,
+                  std::ostream& out) {
+  const std::string& ours = results.ours();
+  if (labels.front() != ours || labels.size() < 2) return;
+  auto line = [&](std::string_view what, std::string_view mode, std::string_view cell,
+                  std::string_view pointer, double scale, int decimals, std::string_view unit,
+                  const std::string& peer) {
+    auto a = results.Median(ours, mode, cell, pointer);
+    auto b = results.Median(peer, mode, cell, pointer);
+    if (!a || !b) return;
+    out << fmt::format("  {:<38}{} {:.{}f}{} vs {} {:.{}f}{} = {}\n", what, ours, *a * scale,
+                       decimals, unit, peer, *b * scale, decimals, unit,
+                       Ratio(a, b, Better::kHigher));
+  };
+  for (size_t i = 1; i < labels.size(); ++i) {
+    out << fmt::format("\nSummary: {}/{}\n", ours, labels[i]);
+    line("records/s, throughput", "throughput", "main", "/records_per_s", 1, 0, "", labels[i]);
+    for (const std::string& cell : results.Cells("latency")) {
+      if (cell == "fsync-check") continue;
+      const double rate = results.Config("latency", cell, "rate_per_s");
+      line(fmt::format("ack p99 at {:.0f} records/s", rate), "latency", cell, "/ack_us/p99", 1e-3,
+           2, " ms", labels[i]);
+      line(fmt::format("end-to-end p99 at {:.0f} records/s", rate), "latency", cell, "/e2e_us/p99",
+           1e-3, 2, " ms", labels[i]);
+    }
+  }
+}
+
 }  // namespace
 
-Status WriteReport(const std::vector<std::string>& paths, std::ostream& out) {
-  Results results;
+Status WriteReport(const std::vector<std::string>& paths, std::ostream& out,
+                   std::string_view ours) {
+  Results results{std::string(ours)};
   int records = 0;
   for (const std::string& path : paths) {
     std::ifstream in(path);
@@ -213,20 +280,14 @@ Status WriteReport(const std::vector<std::string>& paths, std::ostream& out) {
   std::vector<std::string> labels = results.Labels();
   const json& first = *results.Any(labels.front());
   double record_kib = first.value("record_bytes", 0) / 1024.0;
-  double rate = 0;
-  double duration = 0;
-  int64_t throughput_records = 0;
-  for (const std::string& label : labels) {
-    if (const auto* group = results.Group(label, "latency", "main")) {
-      rate = group->front()["config"].value("rate_per_s", 0.0);
-      duration = group->front()["config"].value("duration_s", 0.0);
-    }
-    if (const auto* group = results.Group(label, "throughput", "main")) {
-      throughput_records = group->front()["config"].value("records", int64_t{0});
-    }
-  }
+  const double rate = results.Config("latency", "main", "rate_per_s");
+  const auto throughput_records =
+      static_cast<int64_t>(results.Config("throughput", "main", "records"));
   const json& host = first["host"];
-  out << fmt::format("Hub benchmark: {:g} KiB records; figures are medians over repetitions\n",
+  const std::string& ours_label = results.ours();
+  const bool have_ours = labels.front() == ours_label;
+  out << fmt::format("{}: {:g} KiB records; figures are medians over repetitions\n",
+                     ours_label == kTarn ? "Hub benchmark" : ours_label + " against its peers",
                      record_kib);
   out << fmt::format("host {} ({} CPUs, {} GiB), {}, load average at the first run {:.2f}\n\n",
                      host.value("name", "?"), host.value("cpus", 0), host.value("memory_gib", 0.0),
@@ -234,8 +295,10 @@ Status WriteReport(const std::vector<std::string>& paths, std::ostream& out) {
 
   std::string header = fmt::format("  {:<34}", "");
   for (const std::string& label : labels) header += fmt::format("{:>12}", label);
-  if (labels.front() == kTarn) {
-    for (size_t i = 1; i < labels.size(); ++i) header += fmt::format("{:>14}", "tarn/" + labels[i]);
+  if (have_ours) {
+    for (size_t i = 1; i < labels.size(); ++i) {
+      header += fmt::format("{:>14}", ours_label + "/" + labels[i]);
+    }
   }
   out << header << "\n";
   std::string levels = fmt::format("  {:<34}", "durability level");
@@ -244,9 +307,8 @@ Status WriteReport(const std::vector<std::string>& paths, std::ostream& out) {
   }
   out << levels << "\n";
 
-  out << fmt::format("throughput: {} records, bounded in flight\n", throughput_records);
   WriteRows(
-      results, labels,
+      results, labels, fmt::format("throughput: {} records, bounded in flight", throughput_records),
       {{"records/s", "throughput", "main", "/records_per_s", 1, 0, Better::kHigher},
        {"MB/s", "throughput", "main", "/mb_per_s", 1, 1, Better::kHigher},
        {"ack latency p50 (ms)", "throughput", "main", "/ack_us/p50", 1e-3, 2, Better::kLower},
@@ -257,22 +319,29 @@ Status WriteReport(const std::vector<std::string>& paths, std::ostream& out) {
        {"fsyncs/s (server metrics)", "throughput", "main", "/server/fsyncs_per_s", 1, 0,
         Better::kNone},
        {"records per fsync (metrics)", "throughput", "main", "/server/records_per_fsync", 1, 1,
-        Better::kNone}},
+        Better::kNone},
+       {"server CPU (cores)", "throughput", "main", "/server/cpu_share", 1, 2, Better::kNone},
+       {"harness CPU (cores)", "throughput", "main", "/client/cpu_share", 1, 2, Better::kNone}},
       out);
-  out << fmt::format("end to end: open loop at {:.0f} records/s for {:.0f} s, tailing consumer\n",
-                     rate, duration);
+  for (const std::string& cell : results.Cells("latency")) {
+    if (cell == "fsync-check") continue;
+    const std::string heading = fmt::format(
+        "end to end: open loop at {:.0f} records/s for {:.0f} s{}, tailing consumer",
+        results.Config("latency", cell, "rate_per_s"),
+        results.Config("latency", cell, "duration_s"), cell == "main" ? "" : " (" + cell + ")");
+    WriteRows(results, labels, heading,
+              {{"end-to-end p50 (ms)", "latency", cell, "/e2e_us/p50", 1e-3, 2, Better::kLower},
+               {"end-to-end p99 (ms)", "latency", cell, "/e2e_us/p99", 1e-3, 2, Better::kLower},
+               {"end-to-end p99.9 (ms)", "latency", cell, "/e2e_us/p999", 1e-3, 2, Better::kLower},
+               {"end-to-end max (ms)", "latency", cell, "/e2e_us/max", 1e-3, 2, Better::kLower},
+               {"ack latency p50 (ms)", "latency", cell, "/ack_us/p50", 1e-3, 2, Better::kLower},
+               {"ack latency p99 (ms)", "latency", cell, "/ack_us/p99", 1e-3, 2, Better::kLower},
+               {"fsyncs/s (server metrics)", "latency", cell, "/server/fsyncs_per_s", 1, 0,
+                Better::kNone}},
+              out);
+  }
   WriteRows(results, labels,
-            {{"end-to-end p50 (ms)", "latency", "main", "/e2e_us/p50", 1e-3, 2, Better::kLower},
-             {"end-to-end p99 (ms)", "latency", "main", "/e2e_us/p99", 1e-3, 2, Better::kLower},
-             {"end-to-end p99.9 (ms)", "latency", "main", "/e2e_us/p999", 1e-3, 2, Better::kLower},
-             {"end-to-end max (ms)", "latency", "main", "/e2e_us/max", 1e-3, 2, Better::kLower},
-             {"ack latency p50 (ms)", "latency", "main", "/ack_us/p50", 1e-3, 2, Better::kLower},
-             {"ack latency p99 (ms)", "latency", "main", "/ack_us/p99", 1e-3, 2, Better::kLower},
-             {"fsyncs/s (server metrics)", "latency", "main", "/server/fsyncs_per_s", 1, 0,
-              Better::kNone}},
-            out);
-  out << "fsync check: separate short runs, server started under strace (slows it)\n";
-  WriteRows(results, labels,
+            "fsync check: separate short runs, server started under strace (slows it)",
             {{"fsyncs/s at full load", "throughput", "fsync-check", "/server/fsyncs_per_s", 1, 0,
               Better::kNone},
              {"records per fsync at full load", "throughput", "fsync-check",
@@ -284,8 +353,10 @@ Status WriteReport(const std::vector<std::string>& paths, std::ostream& out) {
             out);
   std::vector<std::string> problems;
   WriteChecks(results, labels, out, problems);
-  out << "  (ratios: tarn/peer; above 1 is better for records/s and MB/s, below 1 for latency,\n"
-         "   CPU and disk bytes)\n";
+  out << fmt::format(
+      "  (ratios: {}/peer; above 1 is better for records/s and MB/s, below 1 for latency,\n"
+      "   CPU and disk bytes)\n",
+      ours_label);
 
   out << "\nWhat an acknowledgement guarantees\n";
   for (const std::string& label : labels) {
@@ -294,19 +365,23 @@ Status WriteReport(const std::vector<std::string>& paths, std::ostream& out) {
                        any.value("guarantee", "?"));
   }
   std::vector<std::string> unequal;
-  if (labels.front() == kTarn) {
-    std::string ours = results.Any(kTarn)->value("level", "");
+  if (have_ours) {
+    std::string ours = results.Any(ours_label)->value("level", "");
     for (size_t i = 1; i < labels.size(); ++i) {
       if (results.Any(labels[i])->value("level", "") != ours) unequal.push_back(labels[i]);
     }
   }
   for (const std::string& label : unequal) {
-    out << fmt::format("  tarn vs {}: UNEQUAL DURABILITY ({} vs {}); the peer does less per ack\n",
-                       label, results.Any(kTarn)->value("level", "?"),
+    out << fmt::format("  {} vs {}: UNEQUAL DURABILITY ({} vs {}); the peer does less per ack\n",
+                       ours_label, label, results.Any(ours_label)->value("level", "?"),
                        results.Any(label)->value("level", "?"));
   }
 
-  WriteTargets(results, labels, rate, out);
+  if (ours_label == kTarn) {
+    WriteTargets(results, labels, rate, out);
+  } else {
+    WriteSummary(results, labels, out);
+  }
   if (!problems.empty()) {
     out << "\nProblems\n";
     for (const std::string& problem : problems) out << "  " << problem << "\n";

@@ -59,6 +59,7 @@ json ServerJson(const RunInfo& info, const RunResult& result, size_t record_byte
   if (before.cpu_seconds && after.cpu_seconds) {
     double cpu = *after.cpu_seconds - *before.cpu_seconds;
     server["cpu_s"] = Round(cpu, 2);
+    if (run_s > 0) server["cpu_share"] = Round(cpu / run_s, 2);  // cores busy, on average
     if (payload_bytes > 0) server["cpu_s_per_gb"] = Round(cpu / (payload_bytes / 1e9), 2);
   }
   if (before.write_bytes && after.write_bytes && payload_bytes > 0) {
@@ -87,7 +88,7 @@ std::vector<std::string> Problems(const RunInfo& info, const RunResult& result) 
   } else if (!result.first_error.empty()) {
     problems.push_back(result.first_error);
   }
-  if (info.mode == "latency") {
+  if (info.mode == "latency" && result.consumed >= 0) {  // -1: no consumer ran
     if (result.consumed != result.acked) {
       problems.push_back(fmt::format("consumed {} of {} acked", result.consumed, result.acked));
     }
@@ -109,6 +110,7 @@ json MakeRunRecord(const RunInfo& info, const RunSpec& spec, const RunResult& re
   std::vector<std::string> problems = Problems(info, result);
   json config = {{"address", spec.host + ":" + std::to_string(spec.port)},
                  {"topic", spec.topic},
+                 {"payload", PayloadFormatName(spec.payload_format)},
                  {"max_wall_s", static_cast<double>(spec.max_wall.count()) / 1e9}};
   if (info.mode == "throughput") {
     config["records"] = spec.records;
@@ -123,6 +125,10 @@ json MakeRunRecord(const RunInfo& info, const RunSpec& spec, const RunResult& re
     config["linger_ms"] = spec.linger_ms;
     config["batch_bytes"] = spec.batch_bytes;
     if (info.mode == "latency") config["fetch_wait_ms"] = spec.fetch_wait_ms;
+  } else if (info.system == "http") {
+    config["connections"] = spec.connections;
+    config["batch_events"] = spec.batch_events;
+    config["contract"] = spec.contract;
   } else if (info.system == "redis") {
     config["connections"] = spec.connections;
   } else if (info.system == "nats") {
@@ -156,6 +162,11 @@ json MakeRunRecord(const RunInfo& info, const RunSpec& spec, const RunResult& re
       {"ack_us", LatencyJson(result.ack)},
       {"e2e_us", LatencyJson(result.e2e)},
       {"server", ServerJson(info, result, spec.record_bytes, before, after)},
+      {"client",
+       {{"cpu_s", Round(info.client_cpu_s, 2)},
+        {"cpu_share", info.run_ns > 0
+                          ? Round(info.client_cpu_s * 1e9 / static_cast<double>(info.run_ns), 2)
+                          : 0.0}}},
       {"ok", problems.empty()},
       {"problems", problems},
   };
@@ -167,7 +178,7 @@ std::string SummaryLine(const json& r) {
       r["label"].get<std::string>(), r["mode"].get<std::string>(), r["cell"].get<std::string>(),
       r["rep"].get<int>(), r["records_per_s"].get<double>(), r["mb_per_s"].get<double>(),
       r["ack_us"]["p50"].get<double>() / 1e3, r["ack_us"]["p99"].get<double>() / 1e3);
-  if (r["mode"] == "latency") {
+  if (r["mode"] == "latency" && r["consumed"].get<int64_t>() >= 0) {
     line +=
         fmt::format("; e2e p50 {:.2f} p99 {:.2f} p99.9 {:.2f} max {:.2f} ms; consumed {}/{}",
                     r["e2e_us"]["p50"].get<double>() / 1e3, r["e2e_us"]["p99"].get<double>() / 1e3,
@@ -178,6 +189,7 @@ std::string SummaryLine(const json& r) {
     line += fmt::format("; {:.0f} fsyncs/s ({})", r["server"]["fsyncs_per_s"].get<double>(),
                         r["server"]["fsync_source"].get<std::string>());
   }
+  line += fmt::format("; harness CPU {:.2f} of a core", r["client"]["cpu_share"].get<double>());
   for (const auto& problem : r["problems"]) line += "; PROBLEM: " + problem.get<std::string>();
   return line;
 }

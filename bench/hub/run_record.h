@@ -13,7 +13,7 @@ namespace tarn::bench {
 // How a run is named in the results: `label` is the system as the report shows it ("tarn" for
 // the Kafka backend against Tarn), `cell` tells the main runs from the fsync check runs.
 struct RunInfo {
-  std::string system;  // backend: kafka, redis, nats
+  std::string system;  // backend: kafka, http, redis, nats
   std::string label;   // tarn, redis, nats, ...
   std::string mode;    // throughput or latency
   std::string cell = "main";
@@ -22,6 +22,7 @@ struct RunInfo {
   int rep = 1;
   std::string fsync_source;  // metrics, strace or empty
   int64_t run_ns = 0;
+  double client_cpu_s = 0;  // CPU the harness itself used during the run (user + system)
 };
 
 nlohmann::json MakeRunRecord(const RunInfo& info, const RunSpec& spec, const RunResult& result,

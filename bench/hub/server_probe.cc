@@ -1,14 +1,14 @@
 #include "hub/server_probe.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "hub/http_connection.h"
+#include "hub/payload.h"
 
 namespace tarn::bench {
 namespace {
@@ -23,35 +23,15 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
-// HTTP/1.0 GET on a numeric IPv4 address; the body, or nullopt on any failure (2 s timeout).
+// GET on a numeric IPv4 address; the body of a 200, or nullopt on any failure (2 s timeout).
 std::optional<std::string> HttpGet(const std::string& host, int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  timeval timeout{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  std::string response;
-  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) == 1 &&
-      connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-    std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[16384];
-      ssize_t n;
-      while ((n = read(fd, buffer, sizeof buffer)) > 0)
-        response.append(buffer, static_cast<size_t>(n));
-    }
-  }
-  close(fd);
-  // "HTTP/1.1 200 OK\r\n..."
-  if (response.rfind("HTTP/1.", 0) != 0 ||
-      response.compare(response.find(' ') + 1, 3, "200") != 0) {
-    return std::nullopt;
-  }
-  size_t body = response.find("\r\n\r\n");
-  return body == std::string::npos ? std::nullopt : std::optional(response.substr(body + 4));
+  const int64_t deadline = MonotonicNs() + 2'000'000'000;
+  Result<HttpConnection> connection = HttpConnection::Connect(host, port, deadline);
+  if (!connection) return std::nullopt;
+  Result<HttpResponse> response =
+      connection->Exchange(RequestHead("GET", path, host, port, "", 0), "", deadline);
+  if (!response || response->status != 200) return std::nullopt;
+  return std::move(response->body);
 }
 
 // Sums every sample of `name` in Prometheus text format; nullopt if there is none.
