@@ -17,5 +17,7 @@ void AddConsumeCommand(CLI::App& root, int& exit_code);
 void AddContractCommands(CLI::App& root, int& exit_code);
 // rule put|list|delete|test, and faults list|show|resubmit.
 void AddRuleCommands(CLI::App& root, int& exit_code);
+// lake verify|query|replay.
+void AddLakeCommands(CLI::App& root, int& exit_code);
 
 }  // namespace tarn::app

@@ -35,6 +35,7 @@
 #include "net/frame_server.h"
 #include "net/host_port.h"
 #include "net/run_to_completion.h"
+#include "lake/archiver.h"
 #include "router/bridge_delivery.h"
 #include "router/channel_delivery.h"
 #include "router/faults.h"
@@ -130,6 +131,24 @@ int64_t BusMaxMessageBytes(const ServeConfig& config) {
                            config.max_http_body_bytes + (1 << 20));
 }
 
+lake::ArchiverOptions ToArchiverOptions(const ServeConfig& config) {
+  lake::ArchiverOptions options;
+  options.root = config.EffectiveLakeDir();
+  options.fault_root = config.EffectiveFaultLakeDir();
+  options.region = config.region;
+  for (std::string_view rest = config.lake_topics; !rest.empty();) {
+    const size_t comma = rest.find(',');
+    std::string_view name = rest.substr(0, comma);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (!name.empty()) options.topics.emplace_back(name);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  options.file_bytes = config.lake_file_bytes;
+  options.file_age = std::chrono::milliseconds(config.lake_file_age_ms);
+  return options;
+}
+
 // What is served over either hub: /health and /metrics, the schema registry and contracts (their
 // state replayed from `_schemas`), the HTTP event API, the router's rules and faults. Runs the
 // loop until SIGINT or SIGTERM, which also calls `stop`. `serving` ends the start-up log line.
@@ -173,6 +192,14 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
   event_router.SetRules(rules.rules());
   rules.OnChange([&] { event_router.SetRules(rules.rules()); });
 
+  // The lake archives the hub's topics into files (docs/lake.md).
+  std::unique_ptr<lake::Archiver> archiver;
+  if (config.lake) {
+    TARN_ASSIGN_OR_RETURN(archiver, lake::Archiver::Open(io, hub, ToArchiverOptions(config),
+                                                         SystemClock(), metrics));
+    archiver->Start();
+  }
+
   http::ServerOptions http_options;
   http_options.max_body_bytes = static_cast<size_t>(config.max_http_body_bytes);
   http::Server http_server(io, http_options);
@@ -197,6 +224,7 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
     if (stop) stop();
     http_server.Stop();
     event_router.Stop();
+    if (archiver) archiver->Stop();
     io.stop();
   });
   io.run();

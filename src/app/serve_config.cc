@@ -78,6 +78,16 @@ const Field kFields[] = {
      "Largest HTTP request body accepted (a batch of published events, a schema)"},
     {"require-contracts", &ServeConfig::require_contracts, "BOOL",
      "Refuse published events whose type has no contract in the schema registry"},
+    {"lake", &ServeConfig::lake, "BOOL", "Archive topics into the event lake (docs/lake.md)"},
+    {"lake-dir", &ServeConfig::lake_dir, "DIR", "The event lake's root (default: DATA-DIR/lake)"},
+    {"fault-lake-dir", &ServeConfig::fault_lake_dir, "DIR",
+     "Where the faults topic is archived (default: DATA-DIR/fault-lake)"},
+    {"lake-topics", &ServeConfig::lake_topics, "NAMES",
+     "Topics to archive, comma-separated, a trailing * for a prefix (default: all but _*)"},
+    {"lake-file-bytes", &ServeConfig::lake_file_bytes, "BYTES",
+     "Close a lake file when its uncompressed lines reach this size"},
+    {"lake-file-age-ms", &ServeConfig::lake_file_age_ms, "MS",
+     "Close a lake file when its first line is this old"},
     {"log-level", &ServeConfig::log_level, "LEVEL",
      "trace, debug, info, warn, error, critical or off"},
 };
@@ -319,6 +329,8 @@ Status ValidateServeConfig(const ServeConfig& config) {
                                  config.group_min_session_timeout_ms));
   TARN_TRY(CheckAtLeast<int32_t>("offsets-topic-partitions", config.offsets_topic_partitions, 1));
   TARN_TRY(CheckAtLeast<int64_t>("offsets-retention-ms", config.offsets_retention_ms, 1));
+  TARN_TRY(CheckAtLeast<int64_t>("lake-file-bytes", config.lake_file_bytes, 1024));
+  TARN_TRY(CheckAtLeast<int64_t>("lake-file-age-ms", config.lake_file_age_ms, 10));
   constexpr std::array<std::string_view, 7> kLevels = {"trace", "debug",    "info", "warn",
                                                        "error", "critical", "off"};
   if (std::find(kLevels.begin(), kLevels.end(), config.log_level) == kLevels.end()) {

@@ -54,9 +54,20 @@ struct ServeConfig {
   // Routing rules from tarn.yaml's `rules` list (no flag), each as JSON text; the router checks
   // them at start (router/rule.h has the format).
   std::vector<std::string> rules;
+  // The event lake (docs/lake.md): empty directories mean DATA-DIR/lake and DATA-DIR/fault-lake.
+  bool lake = true;
+  std::filesystem::path lake_dir;
+  std::filesystem::path fault_lake_dir;
+  std::string lake_topics;  // comma-separated; a trailing '*' is a prefix; empty: all but '_*'
+  int64_t lake_file_bytes = int64_t{64} << 20;
+  int64_t lake_file_age_ms = 60'000;
   std::string log_level = "info";  // trace, debug, info, warn, error, critical, off
 
   bool embedded_broker() const { return broker == "on"; }
+  std::filesystem::path EffectiveLakeDir() const { return lake_dir.empty() ? data_dir / "lake" : lake_dir; }
+  std::filesystem::path EffectiveFaultLakeDir() const {
+    return fault_lake_dir.empty() ? data_dir / "fault-lake" : fault_lake_dir;
+  }
 
   // advertised_kafka_addr, or kafka_addr when that is empty.
   const std::string& EffectiveAdvertisedKafkaAddr() const {

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   tarn::app::AddConsumeCommand(app, exit_code);
   tarn::app::AddContractCommands(app, exit_code);
   tarn::app::AddRuleCommands(app, exit_code);
+  tarn::app::AddLakeCommands(app, exit_code);
   app.footer("Run 'tarn <command> --help' for the flags of a command.");  // after: not inherited
 
   try {

@@ -116,6 +116,13 @@ Awaitable<Result<int32_t>> EmbeddedHub::PartitionCount(std::string topic) {
   co_return static_cast<int32_t>((*found)->partitions.size());
 }
 
+Awaitable<Result<std::vector<std::string>>> EmbeddedHub::Topics() {
+  std::vector<std::string> names;
+  for (const std::shared_ptr<kafka::Topic>& topic : broker_.Topics()) names.push_back(topic->name);
+  std::sort(names.begin(), names.end());
+  co_return names;
+}
+
 Awaitable<Result<int32_t>> EmbeddedHub::EnsureTopic(std::string topic, TopicSpec spec) {
   std::shared_ptr<kafka::Topic> found = broker_.FindTopic(topic);
   if (!found) {

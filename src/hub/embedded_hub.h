@@ -30,6 +30,7 @@ class EmbeddedHub : public Hub {
                                                     std::map<int32_t, int64_t> from,
                                                     size_t max_records,
                                                     std::chrono::milliseconds max_wait) override;
+  Awaitable<Result<std::vector<std::string>>> Topics() override;
   Awaitable<Result<std::map<int32_t, PartitionBounds>>> Bounds(std::string topic) override;
   Awaitable<Result<std::map<int32_t, int64_t>>> CommittedOffsets(std::string group,
                                                                   std::string topic) override;

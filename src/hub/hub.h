@@ -72,6 +72,9 @@ class Hub {
   // The number of partitions of `topic`.
   virtual Awaitable<Result<int32_t>> PartitionCount(std::string topic) = 0;
 
+  // The names of every topic, internal ones included, sorted.
+  virtual Awaitable<Result<std::vector<std::string>>> Topics() = 0;
+
   // Creates `topic` with `spec` unless it exists; returns its partition count (the existing
   // topic's when it was there).
   virtual Awaitable<Result<int32_t>> EnsureTopic(std::string topic, TopicSpec spec) = 0;

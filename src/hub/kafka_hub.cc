@@ -16,10 +16,13 @@
 #include "hub/kafka_client.h"
 #include "hub/partitioner.h"
 #include "net/asio.h"
+#include "net/on_worker.h"
 #include "net/signal.h"
 
 namespace tarn::hub {
 namespace {
+
+using net::OnWorker;
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -40,17 +43,6 @@ std::pair<uint64_t, size_t> AppendAndIndex(void* opaque) {
 
 // How many records one poll of a reader's queue takes at most.
 constexpr size_t kPollBatch = 256;
-
-// Runs `fn` (a blocking librdkafka call) on `pool`; co_await the result to resume on the
-// caller's executor with what `fn` returned. Callers pass a named function object: GCC 12
-// mishandles temporaries with destructors inside a co_await expression.
-template <typename F>
-Awaitable<std::invoke_result_t<F&>> OnWorker(asio::thread_pool& pool, F fn) {
-  using R = std::invoke_result_t<F&>;
-  return asio::co_spawn(
-      pool.get_executor(), [fn = std::move(fn)]() mutable -> Awaitable<R> { co_return fn(); },
-      asio::use_awaitable);
-}
 
 std::string PartitionName(std::string_view topic, int32_t partition) {
   return std::string(topic) + "/" + std::to_string(partition);
@@ -439,6 +431,20 @@ Awaitable<Result<int32_t>> KafkaHub::PartitionCount(std::string topic) {
   const auto count = static_cast<int32_t>(partitions->size());
   partition_counts_[topic] = CachedCount{count, SteadyClock::now() + options_.metadata_max_age};
   co_return count;
+}
+
+Awaitable<Result<std::vector<std::string>>> KafkaHub::Topics() {
+  std::shared_ptr<Producer> producer = producer_;
+  auto fetch = [producer]() -> Result<std::vector<std::string>> {
+    TARN_ASSIGN_OR_RETURN(MetadataPtr metadata, producer->client().FetchMetadata());
+    std::vector<std::string> names;
+    for (int t = 0; t < metadata->topic_cnt; ++t) {
+      if (metadata->topics[t].err == RD_KAFKA_RESP_ERR_NO_ERROR) names.emplace_back(metadata->topics[t].topic);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  co_return co_await OnWorker(*workers_, std::move(fetch));
 }
 
 Awaitable<Result<int32_t>> KafkaHub::EnsureTopic(std::string topic, TopicSpec spec) {

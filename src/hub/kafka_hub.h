@@ -74,6 +74,7 @@ class KafkaHub : public Hub {
                                                     size_t max_records,
                                                     std::chrono::milliseconds max_wait) override;
   // One watermark query per partition.
+  Awaitable<Result<std::vector<std::string>>> Topics() override;
   Awaitable<Result<std::map<int32_t, PartitionBounds>>> Bounds(std::string topic) override;
   // The admin API: OffsetFetch, and OffsetCommit outside any generation (as
   // AlterConsumerGroupOffsets does), which the cluster refuses while the group has members.
