@@ -61,8 +61,9 @@ latency_cap=$((latency_warmup + latency_seconds + 15))
 build_binaries
 open_results http-bench
 
-server_command() {  # system (http or kafka: the same server), data dir
-  cmd=("$tarn" serve --data-dir "$2" --kafka-addr "127.0.0.1:$port" --http-addr "127.0.0.1:$http_port")
+server_command() {  # system (http or kafka: the same server), data dir; no archiver (bench/lake.sh)
+  cmd=("$tarn" serve --data-dir "$2" --kafka-addr "127.0.0.1:$port" --http-addr "127.0.0.1:$http_port"
+       --no-lake)
 }
 
 guarantee_http="200 once every event of the request passed the envelope and its contract and all are appended to the bus and fdatasync'd (group commit); none is written if one fails"

@@ -81,8 +81,9 @@ open_results hub-bench
 
 server_command() {  # system, data dir
   case "$1" in
+    # The lake's archiver is off: the peers keep no archive either (bench/lake.sh measures it).
     tarn) cmd=("$tarn" serve --data-dir "$2" --kafka-addr "127.0.0.1:$port"
-                --http-addr "127.0.0.1:$http_port") ;;
+                --http-addr "127.0.0.1:$http_port" --no-lake) ;;
     redis) cmd=(redis-server --port "$port" --bind 127.0.0.1 --appendonly yes --appendfsync always
                 --save '' --dir "$2" --daemonize no) ;;
     nats) cmd=(nats-server -js -sd "$2" -a 127.0.0.1 -p "$port") ;;

@@ -76,7 +76,8 @@ def reset_lane_groups(bootstrap):
 
 
 def run_once(rule_count, events, max_seconds, seed):
-    server = tarn_server.TarnServer(extra_args=["--default-partitions", str(PARTITIONS)],
+    # No archiver: the router alone is measured (bench/lake.sh measures the lake).
+    server = tarn_server.TarnServer(extra_args=["--default-partitions", str(PARTITIONS), "--no-lake"],
                                     name=f"router-bench-{rule_count}")
     try:
         server.start()

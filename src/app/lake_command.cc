@@ -29,36 +29,12 @@ using nlohmann::ordered_json;
 
 struct LakeArgs {
   std::string dir = "./tarn-data/lake";
-  std::string from, to, key, where;
-  std::vector<std::string> types, topics;
-  int64_t limit = 0;
+  lake::QueryArgs query;
   // replay
   std::string name, destination, brokers = "127.0.0.1:9092";
   double rate = 0;
   int batch = 500;
 };
-
-Result<lake::Query> MakeQuery(const LakeArgs& args) {
-  lake::Query query;
-  if (!args.from.empty()) {
-    TARN_ASSIGN_OR_RETURN(int64_t from, lake::ParseTime(args.from));
-    query.files.from_ms = from;
-  }
-  if (!args.to.empty()) {
-    TARN_ASSIGN_OR_RETURN(int64_t to, lake::ParseTime(args.to));
-    query.files.to_ms = to;
-  }
-  for (const std::string& type : args.types) query.AddType(type);
-  query.files.topics = args.topics;
-  if (!args.key.empty()) query.key = args.key;
-  if (!args.where.empty()) {
-    Result<events::Pattern> pattern = events::Pattern::Parse(args.where);
-    if (!pattern) return Error(pattern.error().WithContext("--where"));
-    query.where = std::move(*pattern);
-  }
-  if (args.limit > 0) query.limit = args.limit;
-  return query;
-}
 
 // Redraws one line on stderr: "[#####.....]  42% 12/30 files  1,234 events".
 class ProgressBar {
@@ -104,7 +80,7 @@ Status Verify(const LakeArgs& args) {
 }
 
 Status RunQueryCommand(const LakeArgs& args) {
-  TARN_ASSIGN_OR_RETURN(lake::Query query, MakeQuery(args));
+  TARN_ASSIGN_OR_RETURN(lake::Query query, lake::BuildQuery(args.query));
   TARN_ASSIGN_OR_RETURN(lake::Catalog catalog,
                         lake::Catalog::Load(args.dir, /*recover=*/false, SystemClock().NowMs()));
   ProgressBar bar("events");
@@ -138,7 +114,7 @@ Status Replay(const LakeArgs& args) {
     return Status::InvalidArgument("--name must be a name (no '/')");
   }
   TARN_TRY(hub::ValidateTopicName(args.destination).WithContext("--topic"));
-  TARN_ASSIGN_OR_RETURN(lake::Query query, MakeQuery(args));
+  TARN_ASSIGN_OR_RETURN(lake::Query query, lake::BuildQuery(args.query));
   TARN_ASSIGN_OR_RETURN(lake::Catalog catalog,
                         lake::Catalog::Load(args.dir, /*recover=*/false, SystemClock().NowMs()));
 
@@ -241,13 +217,13 @@ Status Replay(const LakeArgs& args) {
 
 void AddQueryFlags(CLI::App& cmd, LakeArgs& args) {
   cmd.add_option("--dir", args.dir, "The lake's root (default ./tarn-data/lake)");
-  cmd.add_option("--from", args.from, "Events at or after this time (epoch ms or ISO 8601, UTC)");
-  cmd.add_option("--to", args.to, "Events before this time");
-  cmd.add_option("--type", args.types, "Event type; a trailing * matches a prefix (repeatable)");
-  cmd.add_option("--topic", args.topics, "Only this topic (repeatable)");
-  cmd.add_option("--key", args.key, "Only records with this key (the partition key)");
-  cmd.add_option("--where", args.where, "An event pattern (EventBridge syntax) the event must match");
-  cmd.add_option("--limit", args.limit, "At most this many events")->check(CLI::PositiveNumber);
+  cmd.add_option("--from", args.query.from, "Events at or after this time (epoch ms or ISO 8601, UTC)");
+  cmd.add_option("--to", args.query.to, "Events before this time");
+  cmd.add_option("--type", args.query.types, "Event type; a trailing * matches a prefix (repeatable)");
+  cmd.add_option("--topic", args.query.topics, "Only this topic (repeatable)");
+  cmd.add_option("--key", args.query.key, "Only records with this key (the partition key)");
+  cmd.add_option("--where", args.query.where, "An event pattern (EventBridge syntax) the event must match");
+  cmd.add_option("--limit", args.query.limit, "At most this many events")->check(CLI::PositiveNumber);
 }
 
 }  // namespace

@@ -36,6 +36,7 @@
 #include "net/host_port.h"
 #include "net/run_to_completion.h"
 #include "lake/archiver.h"
+#include "lake/lake_routes.h"
 #include "router/bridge_delivery.h"
 #include "router/channel_delivery.h"
 #include "router/faults.h"
@@ -199,6 +200,7 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
                                                          SystemClock(), metrics));
     archiver->Start();
   }
+  lake::LakeApi lake_api(config.EffectiveLakeDir(), config.EffectiveFaultLakeDir(), archiver.get());
 
   http::ServerOptions http_options;
   http_options.max_body_bytes = static_cast<size_t>(config.max_http_body_bytes);
@@ -212,6 +214,7 @@ Status ServeHttp(IoContext& io, const ServeConfig& config, MetricsRegistry& metr
   event_gateway.AddRoutes(http_server);
   router::AddRuleRoutes(http_server, rules, event_router);
   router::AddFaultRoutes(http_server, faults);
+  lake_api.AddRoutes(http_server);
   TARN_ASSIGN_OR_RETURN(uint16_t http_port, http_server.Listen(http_addr.first, http_addr.second));
   // Tests and scripts read the "listening on" lines to find ports chosen with port 0.
   spdlog::info("http listening on {}:{}", http_addr.first, http_port);

@@ -166,7 +166,9 @@ void AppendLine(const std::string& topic, const hub::StoredRecord& record, std::
   simdjson::dom::element doc;
   if (ThreadParser().parse(value).get(doc) == simdjson::SUCCESS) {
     out.append(",\"event\":");
-    if (value.find_first_of("\n\r") == std::string::npos) {
+    const bool one_line = std::memchr(value.data(), '\n', value.size()) == nullptr &&
+                          std::memchr(value.data(), '\r', value.size()) == nullptr;
+    if (one_line) {
       out.append(value);
     } else {  // line breaks between tokens would split the line
       const size_t at = out.size();
@@ -193,17 +195,16 @@ void AppendLine(const std::string& topic, const hub::StoredRecord& record, std::
 struct FileBuilder::Compressor {
   ZSTD_CCtx* context = ZSTD_createCCtx();
   std::string compressed;
+  std::string scratch = std::string(ZSTD_CStreamOutSize(), '\0');
   ~Compressor() { ZSTD_freeCCtx(context); }
 
   void Feed(std::string_view bytes, ZSTD_EndDirective mode) {
     ZSTD_inBuffer in{bytes.data(), bytes.size(), 0};
     for (;;) {
-      const size_t at = compressed.size();
-      compressed.resize(at + ZSTD_CStreamOutSize());
-      ZSTD_outBuffer out{compressed.data() + at, ZSTD_CStreamOutSize(), 0};
+      ZSTD_outBuffer out{scratch.data(), scratch.size(), 0};
       const size_t remaining = ZSTD_compressStream2(context, &out, &in, mode);
-      compressed.resize(at + out.pos);
       TARN_CHECK(!ZSTD_isError(remaining));
+      compressed.append(scratch.data(), out.pos);
       const bool done = mode == ZSTD_e_end ? remaining == 0 : in.pos == in.size;
       if (done) return;
     }
@@ -219,6 +220,9 @@ FileBuilder::FileBuilder(std::string region, std::string topic, int32_t partitio
   manifest_.start_position = manifest_.end_position = start_position;
   ZSTD_CCtx_setParameter(compressor_->context, ZSTD_c_compressionLevel, compression_level);
   ZSTD_CCtx_setParameter(compressor_->context, ZSTD_c_checksumFlag, 1);
+  // Compression runs on a thread of zstd's own while lines are being made (ignored by a libzstd
+  // built without threads).
+  ZSTD_CCtx_setParameter(compressor_->context, ZSTD_c_nbWorkers, 1);
 }
 
 FileBuilder::~FileBuilder() = default;

@@ -31,6 +31,31 @@ void Query::AddType(std::string_view type) {
   }
 }
 
+Result<Query> BuildQuery(const QueryArgs& args) {
+  Query query;
+  if (!args.from.empty()) {
+    Result<int64_t> from = ParseTime(args.from);
+    if (!from) return Error(from.error().WithContext("from"));
+    query.files.from_ms = *from;
+  }
+  if (!args.to.empty()) {
+    Result<int64_t> to = ParseTime(args.to);
+    if (!to) return Error(to.error().WithContext("to"));
+    query.files.to_ms = *to;
+  }
+  for (const std::string& type : args.types) query.AddType(type);
+  query.files.topics = args.topics;
+  if (!args.key.empty()) query.key = args.key;
+  if (!args.where.empty()) {
+    Result<events::Pattern> pattern = events::Pattern::Parse(args.where);
+    if (!pattern) return Error(pattern.error().WithContext("where"));
+    query.where = std::move(*pattern);
+  }
+  if (args.limit < 0) return Error(Status::InvalidArgument("limit: must be positive"));
+  if (args.limit > 0) query.limit = args.limit;
+  return query;
+}
+
 Result<int64_t> ParseTime(std::string_view text) {
   auto invalid = [&] {
     return Error(Status::InvalidArgument(fmt::format(
@@ -78,72 +103,82 @@ Result<int64_t> ParseTime(std::string_view text) {
   return invalid();
 }
 
+Status QueryFile(const CatalogEntry& entry, const Query& query,
+                 const std::function<bool(const LakeLine&)>& emit, QueryProgress& done) {
+  thread_local simdjson::dom::parser parser;
+  const FileFilter& filter = query.files;
+  const bool by_type = !filter.types.empty() || !filter.type_prefixes.empty();
+  Status bad;
+  Status read = ForEachLine(entry.data_file, [&](std::string_view text) {
+    if (query.limit && done.lines_matched >= *query.limit) {
+      done.stopped = true;
+      return false;
+    }
+    ++done.lines_read;
+    simdjson::dom::element line;
+    int64_t offset = 0, timestamp = 0;
+    if (parser.parse(text.data(), text.size()).get(line) != simdjson::SUCCESS ||
+        line["offset"].get(offset) != simdjson::SUCCESS ||
+        line["timestamp"].get(timestamp) != simdjson::SUCCESS) {
+      bad = Status::Corruption(fmt::format("{}: a line that is not a lake record (offset {})",
+                                           entry.data_file.string(), offset));
+      return false;
+    }
+    simdjson::dom::element event;
+    const bool has_event = line["event"].get(event) == simdjson::SUCCESS;
+    if (by_type) {
+      std::string_view type;
+      if (!has_event || event["type"].get(type) != simdjson::SUCCESS || !filter.MatchesType(type)) {
+        return true;
+      }
+    }
+    if (filter.from_ms || filter.to_ms) {
+      int64_t time = timestamp, event_time = 0;
+      if (has_event && event["timestamp"].get(event_time) == simdjson::SUCCESS) time = event_time;
+      if ((filter.from_ms && time < *filter.from_ms) || (filter.to_ms && time >= *filter.to_ms)) {
+        return true;
+      }
+    }
+    if (query.key) {
+      std::string_view key;
+      if (line["key"].get(key) != simdjson::SUCCESS || key != *query.key) return true;
+    }
+    if (query.where) {
+      if (!has_event) return true;
+      nlohmann::json parsed = nlohmann::json::parse(simdjson::to_string(event), nullptr, false);
+      if (parsed.is_discarded() || !query.where->Matches(parsed)) return true;
+    }
+    ++done.lines_matched;
+    if (!emit(LakeLine{text, &entry.manifest, offset})) {
+      done.stopped = true;
+      return false;
+    }
+    return true;
+  });
+  TARN_TRY(read);
+  TARN_TRY(bad);
+  ++done.files_done;
+  done.bytes_done += entry.manifest.bytes;
+  if (query.limit && done.lines_matched >= *query.limit) done.stopped = true;
+  return Status::Ok();
+}
+
+QueryProgress StartProgress(const std::vector<const CatalogEntry*>& files) {
+  QueryProgress progress;
+  progress.files_total = static_cast<int64_t>(files.size());
+  for (const CatalogEntry* entry : files) progress.bytes_total += entry->manifest.bytes;
+  return progress;
+}
+
 Status RunQuery(const Catalog& catalog, const Query& query,
                 const std::function<bool(const LakeLine&)>& emit,
                 const std::function<void(const QueryProgress&)>& progress) {
   std::vector<const CatalogEntry*> files = catalog.Select(query.files);
-  QueryProgress done;
-  done.files_total = static_cast<int64_t>(files.size());
-  for (const CatalogEntry* entry : files) done.bytes_total += entry->manifest.bytes;
-
-  simdjson::dom::parser parser;
-  const FileFilter& filter = query.files;
-  const bool by_type = !filter.types.empty() || !filter.type_prefixes.empty();
-  bool stopped = false;
+  QueryProgress done = StartProgress(files);
   for (const CatalogEntry* entry : files) {
-    Status bad;
-    Status read = ForEachLine(entry->data_file, [&](std::string_view text) {
-      ++done.lines_read;
-      simdjson::dom::element line;
-      int64_t offset = 0, timestamp = 0;
-      if (parser.parse(text.data(), text.size()).get(line) != simdjson::SUCCESS ||
-          line["offset"].get(offset) != simdjson::SUCCESS ||
-          line["timestamp"].get(timestamp) != simdjson::SUCCESS) {
-        bad = Status::Corruption(fmt::format("{}: line {} is not a lake record",
-                                             entry->data_file.string(), done.lines_read));
-        return false;
-      }
-      simdjson::dom::element event;
-      const bool has_event = line["event"].get(event) == simdjson::SUCCESS;
-      if (by_type) {
-        std::string_view type;
-        if (!has_event || event["type"].get(type) != simdjson::SUCCESS || !filter.MatchesType(type)) {
-          return true;
-        }
-      }
-      if (filter.from_ms || filter.to_ms) {
-        int64_t time = timestamp, event_time = 0;
-        if (has_event && event["timestamp"].get(event_time) == simdjson::SUCCESS) time = event_time;
-        if ((filter.from_ms && time < *filter.from_ms) || (filter.to_ms && time >= *filter.to_ms)) {
-          return true;
-        }
-      }
-      if (query.key) {
-        std::string_view key;
-        if (line["key"].get(key) != simdjson::SUCCESS || key != *query.key) return true;
-      }
-      if (query.where) {
-        if (!has_event) return true;
-        nlohmann::json parsed = nlohmann::json::parse(simdjson::to_string(event), nullptr, false);
-        if (parsed.is_discarded() || !query.where->Matches(parsed)) return true;
-      }
-      ++done.lines_matched;
-      if (!emit(LakeLine{text, &entry->manifest, offset})) {
-        stopped = true;
-        return false;
-      }
-      if (query.limit && done.lines_matched >= *query.limit) {
-        stopped = true;
-        return false;
-      }
-      return true;
-    });
-    TARN_TRY(read);
-    TARN_TRY(bad);
-    ++done.files_done;
-    done.bytes_done += entry->manifest.bytes;
+    TARN_TRY(QueryFile(*entry, query, emit, done));
     if (progress) progress(done);
-    if (stopped) break;
+    if (done.stopped) break;
   }
   return Status::Ok();
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The lake benchmark (bench/lake/lake_bench.py): builds tarn (release preset), then measures the
+# hub's produce rate, the archiver's rate over the same events (events/s, MB/s, compression) and
+# query times over the archive. Every run is bounded in time.
+#   bench/lake.sh [--events N] [--event-bytes N] [--producers N] [--reps N] [--no-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=1
+args=()
+for arg in "$@"; do
+  if [[ "$arg" == --no-build ]]; then build=0; else args+=("$arg"); fi
+done
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+if ((build)); then
+  scripts/setup --test
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target tarn
+fi
+echo "lake.sh: $(uptime)"
+timeout --kill-after=30 7200 /usr/bin/python3 bench/lake/lake_bench.py \
+  --tarn build/release/src/app/tarn "${args[@]}"
+echo "lake.sh: $(uptime)"
