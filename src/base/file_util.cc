@@ -6,26 +6,12 @@
 #include <cerrno>
 
 namespace tarn {
-namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 Result<std::string> ReadFileToString(const std::filesystem::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT) return Error(Status::NotFound(path.string() + " does not exist"));
     return Error(Status::FromErrno("open " + path.string(), errno));
@@ -45,7 +31,7 @@ Result<std::string> ReadFileToString(const std::filesystem::path& path) {
 }
 
 Status SyncDirectory(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return Status::FromErrno("open directory " + dir.string(), errno);
   if (::fsync(fd.get()) != 0) return Status::FromErrno("fsync directory " + dir.string(), errno);
   return Status::Ok();
@@ -55,7 +41,7 @@ Status WriteFileAtomically(const std::filesystem::path& path, std::string_view c
   std::filesystem::path tmp = path;
   tmp += ".tmp";
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (fd.get() < 0) return Status::FromErrno("create " + tmp.string(), errno);
     size_t done = 0;
     while (done < contents.size()) {

@@ -9,6 +9,19 @@
 
 namespace tarn {
 
+// Owns a file descriptor and closes it (a negative one is none).
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 // The whole file. kNotFound when it does not exist.
 Result<std::string> ReadFileToString(const std::filesystem::path& path);
 

@@ -67,20 +67,6 @@ simdjson::dom::parser& ThreadParser() {
   return parser;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Creates `dir` and its missing parents, fsyncing each parent that gained an entry, so that a
 // file fsync'd inside cannot vanish with its directory.
 Status CreateDirectoriesDurably(const fs::path& dir) {
@@ -265,7 +251,7 @@ Result<Manifest> FileBuilder::Write(const fs::path& root, int64_t now_ms) {
 }
 
 Result<std::string> FileSha256(const fs::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Error(Status::FromErrno("open " + path.string(), errno));
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
@@ -286,7 +272,7 @@ Result<std::string> FileSha256(const fs::path& path) {
 }
 
 Status ForEachLine(const fs::path& path, const std::function<bool(std::string_view)>& line) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return Status::FromErrno("open " + path.string(), errno);
   std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> context(ZSTD_createDCtx(), ZSTD_freeDCtx);
   std::string input(ZSTD_DStreamInSize(), '\0');
