@@ -1,8 +1,8 @@
 """The lake benchmark (bench/README.md): archive throughput, and query time over the archive.
 
-1. A fresh `tarn serve` with its archiver off (`--no-lake`) takes --events envelopes of about
-   --event-bytes bytes on its bus (3 partitions) from --producers librdkafka producers
-   (confluent-kafka, acks=all, idempotent): the hub's produce rate with these producers.
+1. A fresh `tarn serve` with its archiver off (`--no-lake`) takes --events envelopes of
+   --event-bytes bytes on its bus (3 partitions) from 3 librdkafka producers (confluent-kafka,
+   acks=all, idempotent), one per partition: the hub's produce rate with these producers.
 2. The server restarts with the archiver on; the time until the lake's files hold every record
    (GET /v1/lake/status, end positions = high watermarks) gives the archive rate: events/s, MB/s
    of lines, and the compression ratio (line bytes / file bytes). The archive rate over the
@@ -55,18 +55,19 @@ def event_bytes(n, events, size):
     return key.encode(), (head + os.urandom((pad + 1) // 2).hex()[:pad] + '"}').encode()
 
 
-def produce_share(bootstrap, first, step, events, size, queue):
-    """Produces events first, first + step, ...: producers interleave, so the events' times grow
-    with the offsets, as a live system's do."""
+def produce_share(bootstrap, partition, step, events, size, queue):
+    """Produces events partition, partition + step, ... to `partition`: each partition's events
+    come from one producer in time order, so their times grow with the offsets, as a live
+    system's do (and each file covers a short span of time)."""
     from confluent_kafka import Producer
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "acks": "all",
                          "enable.idempotence": True, "batch.size": 1_000_000,
                          "queue.buffering.max.messages": 500_000, "compression.type": "none"})
-    for n in range(first, events, step):
+    for n in range(partition, events, step):
         key, value = event_bytes(n, events, size)
         while True:
             try:
-                producer.produce("bus", key=key, value=value)
+                producer.produce("bus", key=key, value=value, partition=partition)
                 break
             except BufferError:
                 producer.poll(0.05)
@@ -75,10 +76,11 @@ def produce_share(bootstrap, first, step, events, size, queue):
     queue.put(producer.flush(600))
 
 
-def produce(bootstrap, events, size, producers):
+def produce(bootstrap, events, size):
+    """One producer process per partition."""
     queue = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=produce_share, args=(bootstrap, i, producers, events, size, queue))
-               for i in range(producers)]
+    workers = [multiprocessing.Process(target=produce_share, args=(bootstrap, p, PARTITIONS, events, size, queue))
+               for p in range(PARTITIONS)]
     started = time.monotonic()
     for worker in workers:
         worker.start()
@@ -123,7 +125,6 @@ def main():
     parser.add_argument("--tarn", required=True)
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--event-bytes", type=int, default=1024)
-    parser.add_argument("--producers", type=int, default=2)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--max-seconds", type=float, default=3600)
     args = parser.parse_args()
@@ -134,7 +135,7 @@ def main():
                                     name="lake-bench")
     try:
         server.start()
-        produce_s = produce(server.bootstrap, args.events, args.event_bytes, args.producers)
+        produce_s = produce(server.bootstrap, args.events, args.event_bytes)
         produced = {"events_per_s": round(args.events / produce_s), "seconds": round(produce_s, 2)}
         print(json.dumps({"phase": "produce", "events": args.events, **produced}), flush=True)
 
