@@ -42,8 +42,8 @@ bool FileFilter::MatchesType(std::string_view type) const {
 }
 
 bool FileFilter::MayHold(const Manifest& m) const {
-  if (from_ms && m.LatestTime() < *from_ms && m.max_timestamp < *from_ms) return false;
-  if (to_ms && m.EarliestTime() >= *to_ms && m.min_timestamp >= *to_ms) return false;
+  if (from_ms && m.LatestTime() < *from_ms) return false;
+  if (to_ms && m.EarliestTime() >= *to_ms) return false;
   if (!topics.empty() && std::find(topics.begin(), topics.end(), m.topic) == topics.end()) {
     return false;
   }
@@ -124,8 +124,7 @@ std::vector<const CatalogEntry*> Catalog::Select(const FileFilter& filter) const
     if (filter.MayHold(entry.manifest)) selected.push_back(&entry);
   }
   std::stable_sort(selected.begin(), selected.end(), [](const CatalogEntry* a, const CatalogEntry* b) {
-    return std::min(a->manifest.EarliestTime(), a->manifest.min_timestamp) <
-           std::min(b->manifest.EarliestTime(), b->manifest.min_timestamp);
+    return a->manifest.EarliestTime() < b->manifest.EarliestTime();
   });
   // Time order may not put a topic-partition's files in offset order (events' own times can go
   // backwards); restore offset order within each topic-partition, keeping the slots.

@@ -109,10 +109,10 @@ void NoteLine(Manifest& m, int64_t offset, int64_t timestamp, const std::string&
   m.end_position = offset + 1;
   m.min_timestamp = std::min(m.min_timestamp, timestamp);
   m.max_timestamp = std::max(m.max_timestamp, timestamp);
-  if (event_time) {
-    m.min_event_time = std::min(m.min_event_time.value_or(*event_time), *event_time);
-    m.max_event_time = std::max(m.max_event_time.value_or(*event_time), *event_time);
-  }
+  // The time a query files the line under: the event's own, else the record's.
+  const int64_t time = event_time.value_or(timestamp);
+  m.min_event_time = std::min(m.min_event_time.value_or(time), time);
+  m.max_event_time = std::max(m.max_event_time.value_or(time), time);
   if (!type.empty()) ++m.types[type];
   ++m.events;
   m.raw_bytes += static_cast<int64_t>(line_bytes);

@@ -110,7 +110,7 @@ TEST_F(LakeTest, AFileHoldsItsRecordsAsLinesAndItsManifestDescribesThem) {
   EXPECT_EQ(m.last_offset, 45);
   EXPECT_EQ(m.events, 5);
   EXPECT_EQ(m.min_event_time, 1000);
-  EXPECT_EQ(m.max_event_time, 1000);
+  EXPECT_EQ(m.max_event_time, kNoon + 9);  // lines without an event time count by their record's
   EXPECT_EQ(m.min_timestamp, kNoon + 5);
   EXPECT_EQ(m.max_timestamp, kNoon + 9);
   EXPECT_EQ(m.types, (std::map<std::string, int64_t>{{"order-cancelled", 1}, {"order-placed", 1}}));

@@ -28,7 +28,8 @@ struct Manifest {
   int64_t first_offset = -1;
   int64_t last_offset = -1;
   int64_t events = 0;
-  // Bounds of the hub's record timestamps, and of the events' own `timestamp` field.
+  // Bounds of the hub's record timestamps, and of the times queries file the lines under: each
+  // event's own `timestamp`, or its record's when it has none (unset in an empty file).
   int64_t min_timestamp = 0;
   int64_t max_timestamp = 0;
   std::optional<int64_t> min_event_time;
@@ -39,7 +40,7 @@ struct Manifest {
   std::string sha256;                    // of the compressed file, lower-case hex
   int64_t created_ms = 0;
 
-  // The time an event is filed under for --from/--to: its own bounds, else the hub's.
+  // The bounds of the times the lines are filed under for --from/--to.
   int64_t EarliestTime() const { return min_event_time.value_or(min_timestamp); }
   int64_t LatestTime() const { return max_event_time.value_or(max_timestamp); }
 };
