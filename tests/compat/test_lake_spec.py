@@ -8,6 +8,9 @@ producers and third-party readers (zstdcat, jq, DuckDB):
     goes to the fault lake and topics starting with `_` nowhere; `zstdcat | jq` and DuckDB read
     the files; `tarn lake query` selects exactly what its filters say and refuses bad input;
     `tarn lake verify` passes the lake and names a damaged file, a wrong count and a gap.
+  * LakeSettingsTest: lake, lake-dir, fault-lake-dir, lake-topics (with a prefix) and
+    lake-file-age-ms from tarn.yaml; a SIGTERM restart neither rewrites a file nor archives a
+    record again.
   * LakeCrashTest: SIGKILLs the server at seeded random moments while a producer writes; at the
     end every acknowledged record is in the lake once, the lake is the log, files chain without
     gaps, no temporary file is left and `verify` passes. $TARN_LAKE_SPEC_SEED changes the seed.
@@ -674,6 +677,76 @@ class LakeArchiveTest(ServerTestCase):
 
 def verify(root):
     return tarn("lake", "verify", "--dir", root)
+
+
+class LakeSettingsTest(unittest.TestCase):
+    """The lake's settings from tarn.yaml, and a clean restart that resumes where the files end."""
+
+    def test_tarn_yaml_settings_and_a_restart_that_rewrites_nothing(self):
+        server = TarnServer(name="lakesettings")
+        self.addCleanup(server.close)
+        lake = os.path.join(server.work_dir, "yaml-lake")
+        fault_lake = os.path.join(server.work_dir, "yaml-fault-lake")
+        config = os.path.join(server.work_dir, "lake.yaml")
+        with open(config, "w") as f:
+            f.write(f"lake: true\nlake-dir: {lake}\nfault-lake-dir: {fault_lake}\n"
+                    "lake-topics: orders-*,faults\nlake-file-age-ms: 300\n"
+                    "default-partitions: 2\n")
+        server.extra_args = ["--config", config]
+        server.start()
+        create_topics(server.bootstrap, ["orders-eu", "orders-us", "faults", "payments"], 2)
+
+        def produce(count, first):
+            produced = Produced()
+            p = producer(server.bootstrap)
+            for n in range(first, first + count):
+                event = make_event(n)
+                for topic in ("orders-eu", "orders-us", "payments", "faults"):
+                    p.produce(topic, key=event["partitionKey"].encode(),
+                              value=json.dumps(event).encode(), on_delivery=produced.on_delivery())
+            self.assertEqual(p.flush(30), 0)
+            self.assertEqual(produced.failed, [])
+            return produced
+
+        def wait_for(produced):
+            for root, topic in ((lake, "orders-eu"), (lake, "orders-us"),
+                                (fault_lake, "faults")):
+                ends = ends_of(produced, topic)
+                wait_until(lambda: caught_up(root, topic, ends), ARCHIVE_DEADLINE_S,
+                           f"{topic} in {root}", interval_s=0.1)
+
+        first = produce(300, 0).records
+        wait_for(first)
+        before = {rel: sha256_of(os.path.join(lake, rel)) for rel in data_files(lake)}
+        self.assertEqual({DATA_FILE.match(rel)["topic"] for rel in before},
+                         {"orders-eu", "orders-us"}, "only the topics lake-topics names")
+        self.assertEqual({DATA_FILE.match(rel)["topic"] for rel in data_files(fault_lake)},
+                         {"faults"})
+        self.assertFalse(os.path.exists(os.path.join(server.data_dir, "lake")),
+                         "lake-dir from tarn.yaml replaces <data-dir>/lake")
+
+        self.assertEqual(server.stop(), 0, server.log_tail())
+        server.start()
+        second = produce(300, 300).records
+        wait_for({**first, **second})
+        after = {rel: sha256_of(os.path.join(lake, rel)) for rel in data_files(lake)}
+        self.assertEqual({rel: after.get(rel) for rel in before}, before,
+                         "a restart deleted or rewrote a lake file")
+        positions = collections.Counter()
+        for rel in after:
+            for _, line in read_lines(lake, rel):
+                positions[(line["topic"], line["partition"], line["offset"])] += 1
+        want = {w for w in {**first, **second} if w[0].startswith("orders-")}
+        self.assertEqual(set(positions), want)
+        self.assertEqual({w: n for w, n in positions.items() if n > 1}, {},
+                         "records archived again after the restart")
+        proc = verify(lake)
+        self.assertEqual(proc.returncode, 0, f"{proc.stdout}\n{proc.stderr}")
+
+
+def sha256_of(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 class LakeCrashTest(unittest.TestCase):
