@@ -1,5 +1,5 @@
 // DuckDB (@duckdb/node-api) reads a lake written by `tarn serve` as it is: the files matched by
-// one glob, with read_json and nothing else, as docs/lake.md shows. test_lake_spec.py archives
+// one glob, with read_json and nothing else, as docs/lake.md shows. test_lake.py archives
 // the records it produced, then runs this file with the lake's root and what it expects:
 //   TARN_LAKE_DIR     the lake's root
 //   TARN_LAKE_EXPECT  a JSON file: {"lines": N, "types": {type: count}, "order_total_sum": S}
