@@ -2,7 +2,7 @@
 # The lake benchmark (bench/lake/lake_bench.py): builds tarn (release preset), then measures the
 # hub's produce rate, the archiver's rate over the same events (events/s, MB/s, compression) and
 # query times over the archive. Every run is bounded in time.
-#   bench/lake.sh [--events N] [--event-bytes N] [--reps N] [--no-build]
+#   bench/lake.sh [--events N] [--event-bytes N] [--filler hex|text] [--reps N] [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=1
