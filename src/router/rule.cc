@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <set>
 
+#include "http/client.h"
 #include "hub/hub.h"
+#include "net/host_port.h"
 
 namespace tarn::router {
 namespace {
@@ -43,22 +45,19 @@ Status ReadInteger(const json& object, const char* key, std::string_view where, 
   return Status::Ok();
 }
 
+// An http:// URL that http::ParseUrl takes, as WebhookDelivery sends to it.
 Status ValidateHttpUrl(std::string_view url, std::string_view where) {
   if (!url.starts_with("http://")) {
     return Invalid(where, fmt::format("\"{}\" is not an http:// URL", url));
   }
-  std::string_view rest = url.substr(7);
-  std::string_view authority = rest.substr(0, rest.find('/'));
-  if (authority.empty() || authority.find_first_of(" \t\r\n") != std::string_view::npos) {
-    return Invalid(where, fmt::format("\"{}\" has no host", url));
-  }
+  Result<http::Url> parsed = http::ParseUrl(url);
+  if (!parsed) return Invalid(where, parsed.error().message());
   return Status::Ok();
 }
 
 Status ValidateAddress(std::string_view address, std::string_view where) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == address.size() ||
-      address.substr(colon + 1).find_first_not_of("0123456789") != std::string_view::npos) {
+  Result<std::pair<std::string, uint16_t>> parsed = net::ParseHostPort(address);
+  if (!parsed || parsed->second == 0) {
     return Invalid(where, fmt::format("\"{}\" is not HOST:PORT", address));
   }
   return Status::Ok();

@@ -14,6 +14,9 @@
 #include <algorithm>
 #include <optional>
 
+#include "base/check.h"
+#include "net/host_port.h"
+
 namespace tarn::router {
 namespace {
 
@@ -47,20 +50,10 @@ WebhookDelivery::WebhookDelivery(IoContext& io, WebhookTarget target)
       target_(std::move(target)),
       pause_(std::make_unique<PauseTimer>(io)),
       random_(std::random_device()()) {
-  // rule.cc has checked the URL: http://authority[/path]
-  std::string_view rest = std::string_view(target_.url).substr(7);
-  size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  path_ = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
-  size_t colon = authority.rfind(':');
-  if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
-    host_ = std::string(authority.substr(0, colon));
-    port_ = std::string(authority.substr(colon + 1));
-  } else {
-    host_ = std::string(authority);
-    port_ = "80";
-  }
-  if (host_.size() > 2 && host_.front() == '[' && host_.back() == ']') host_ = host_.substr(1, host_.size() - 2);
+  // rule.cc has checked the URL with the same parser.
+  Result<http::Url> url = http::ParseUrl(target_.url);
+  TARN_CHECK(url.has_value());
+  url_ = std::move(*url);
 }
 
 WebhookDelivery::~WebhookDelivery() = default;
@@ -80,17 +73,17 @@ Awaitable<Result<std::pair<int, std::string>>> WebhookDelivery::Post(std::string
     if (!reused) {
       connection_ = std::make_unique<Connection>(io_);
       tcp::resolver resolver(io_);
-      auto endpoints = co_await resolver.async_resolve(host_, port_, redirect_error(use_awaitable, ec));
-      if (ec) co_return Error(Status::Unavailable(fmt::format("resolving {}: {}", host_, ec.message())));
+      auto endpoints = co_await resolver.async_resolve(url_.host, std::to_string(url_.port), redirect_error(use_awaitable, ec));
+      if (ec) co_return Error(Status::Unavailable(fmt::format("resolving {}: {}", url_.host, ec.message())));
       connection_->stream.expires_after(timeout);
       co_await connection_->stream.async_connect(endpoints, redirect_error(use_awaitable, ec));
       if (ec) {
-        co_return Error(Status::Unavailable(fmt::format("connecting to {}:{}: {}", host_, port_, ec.message())));
+        co_return Error(Status::Unavailable(fmt::format("connecting to {}: {}", net::FormatHostPort(url_.host, url_.port), ec.message())));
       }
       connection_->open = true;
     }
-    bhttp::request<bhttp::string_body> request{bhttp::verb::post, path_, 11};
-    request.set(bhttp::field::host, host_ + ":" + port_);
+    bhttp::request<bhttp::string_body> request{bhttp::verb::post, url_.target, 11};
+    request.set(bhttp::field::host, net::FormatHostPort(url_.host, url_.port));
     request.set(bhttp::field::user_agent, "tarn-router");
     request.set(bhttp::field::content_type, "application/json");
     request.keep_alive(true);

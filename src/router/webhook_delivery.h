@@ -10,6 +10,7 @@
 #include <memory>
 #include <random>
 
+#include "http/client.h"
 #include "router/delivery.h"
 
 namespace tarn::router {
@@ -30,9 +31,7 @@ class WebhookDelivery : public Delivery {
 
   IoContext& io_;
   WebhookTarget target_;
-  std::string host_;
-  std::string port_;
-  std::string path_;
+  http::Url url_;
   std::unique_ptr<Connection> connection_;
   std::unique_ptr<PauseTimer> pause_;
   std::mt19937_64 random_;
