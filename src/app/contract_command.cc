@@ -169,35 +169,33 @@ void AddContractCommands(CLI::App& root, int& exit_code) {
   contract->require_subcommand(1);
   auto args = std::make_shared<ContractArgs>();
 
-  auto* reg = contract->add_subcommand("register", "Register a JSON Schema as TYPE's contract");
+  auto* reg = AddHttpSubcommand(*contract, "register", "Register a JSON Schema as TYPE's contract",
+                                args->http, [args] { return Register(*args); }, exit_code);
   reg->add_option("type", args->type, "The event type (<entity>-<verb>)")->required();
   reg->add_option("--schema", args->schema_path, "The JSON Schema file (- for stdin)")->required();
   reg->add_option("--subject", args->subject, "The subject to keep it under (default: TYPE)");
-  AddHttpFlags(*reg, args->http);
-  reg->callback([reg, args, &exit_code] { exit_code = ReportStatus(*reg, Register(*args)); });
 
-  auto* check = contract->add_subcommand("check", "Whether a schema is compatible with TYPE's contract");
+  auto* check = AddHttpSubcommand(*contract, "check",
+                                  "Whether a schema is compatible with TYPE's contract", args->http,
+                                  [args] { return Check(*args); }, exit_code);
   check->add_option("type", args->type, "The event type")->required();
   check->add_option("--schema", args->schema_path, "The JSON Schema file (- for stdin)")->required();
-  AddHttpFlags(*check, args->http);
-  check->callback([check, args, &exit_code] { exit_code = ReportStatus(*check, Check(*args)); });
 
-  auto* list = contract->add_subcommand("list", "Every event type with a contract");
+  auto* list = AddHttpSubcommand(*contract, "list", "Every event type with a contract", args->http,
+                                 [args] { return List(*args); }, exit_code);
   list->add_flag("--json", args->json, "Print the server's JSON");
-  AddHttpFlags(*list, args->http);
-  list->callback([list, args, &exit_code] { exit_code = ReportStatus(*list, List(*args)); });
 
-  auto* show = contract->add_subcommand("show", "Print TYPE's contract");
+  auto* show = AddHttpSubcommand(*contract, "show", "Print TYPE's contract", args->http,
+                                 [args] { return Show(*args); }, exit_code);
   show->add_option("type", args->type, "The event type")->required();
   show->add_option("--version", args->version, "A version number or latest")->capture_default_str();
-  AddHttpFlags(*show, args->http);
-  show->callback([show, args, &exit_code] { exit_code = ReportStatus(*show, Show(*args)); });
 
   auto publish_args = std::make_shared<PublishArgs>();
-  auto* publish = root.add_subcommand(
-      "publish",
+  auto* publish = AddHttpSubcommand(
+      root, "publish",
       "Publish events over HTTP: NDJSON or a JSON array from --file or stdin, or one event from "
-      "--type/--key/--data");
+      "--type/--key/--data",
+      publish_args->http, [publish_args] { return Publish(*publish_args); }, exit_code);
   publish->add_option("--file", publish_args->file, "Events to publish (- for stdin, the default)");
   publish->add_option("--type", publish_args->type, "Build one event of this type");
   publish->add_option("--key", publish_args->key, "Its partitionKey (default: its id)");
@@ -205,10 +203,6 @@ void AddContractCommands(CLI::App& root, int& exit_code) {
       ->capture_default_str();
   publish->add_option("--id", publish_args->id, "Its id (default: random)");
   publish->add_option("--source", publish_args->source, "Its tags.source");
-  AddHttpFlags(*publish, publish_args->http);
-  publish->callback([publish, publish_args, &exit_code] {
-    exit_code = ReportStatus(*publish, Publish(*publish_args));
-  });
 }
 
 }  // namespace tarn::app

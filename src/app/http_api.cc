@@ -5,6 +5,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "app/command_line.h"
 #include "base/file_util.h"
 #include "http/client.h"
 #include "http/message.h"
@@ -21,6 +22,14 @@ void AddHttpFlags(CLI::App& cmd, HttpOptions& options) {
          "--timeout-ms", [&options](int64_t ms) { options.timeout = std::chrono::milliseconds(ms); },
          "How long to wait for an answer (default 30000)")
       ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}));
+}
+
+CLI::App* AddHttpSubcommand(CLI::App& parent, const char* name, const char* help,
+                            HttpOptions& http, std::function<Status()> run, int& exit_code) {
+  auto* cmd = parent.add_subcommand(name, help);
+  AddHttpFlags(*cmd, http);
+  cmd->callback([cmd, run = std::move(run), &exit_code] { exit_code = ReportStatus(*cmd, run()); });
+  return cmd;
 }
 
 Result<HttpAnswer> CallHttp(const HttpOptions& options, std::string method, std::string target,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -24,6 +25,11 @@ struct HttpOptions {
 
 // Adds `--http HOST:PORT` (default: $TARN_HTTP, else 127.0.0.1:8080) and `--timeout-ms MS`.
 void AddHttpFlags(CLI::App& cmd, HttpOptions& options);
+
+// Adds subcommand `name` to `parent`, with the HTTP flags set into `http`; when it is chosen it
+// runs `run` and records the exit code (ReportStatus) in `exit_code`.
+CLI::App* AddHttpSubcommand(CLI::App& parent, const char* name, const char* help,
+                            HttpOptions& http, std::function<Status()> run, int& exit_code);
 
 // The answer to one request.
 struct HttpAnswer {

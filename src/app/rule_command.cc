@@ -126,10 +126,7 @@ Status Resubmit(const RuleArgs& args) {
 // Adds a subcommand whose callback runs `run` with the shared arguments.
 CLI::App* Sub(CLI::App& parent, const char* name, const char* help, std::shared_ptr<RuleArgs> args,
               Status (*run)(const RuleArgs&), int& exit_code) {
-  auto* cmd = parent.add_subcommand(name, help);
-  AddHttpFlags(*cmd, args->http);
-  cmd->callback([cmd, args, run, &exit_code] { exit_code = ReportStatus(*cmd, run(*args)); });
-  return cmd;
+  return AddHttpSubcommand(parent, name, help, args->http, [args, run] { return run(*args); }, exit_code);
 }
 
 }  // namespace
