@@ -18,6 +18,7 @@
 #include "app/serve_config.h"
 #include "app/version.h"
 #include "base/metrics.h"
+#include "base/strings.h"
 #include "contracts/contract_routes.h"
 #include "contracts/hub_schema_log.h"
 #include "contracts/registry_routes.h"
@@ -31,12 +32,12 @@
 #include "kafka/broker.h"
 #include "kafka/group/group_coordinator.h"
 #include "kafka/session.h"
+#include "lake/archiver.h"
+#include "lake/lake_routes.h"
 #include "net/asio.h"
 #include "net/frame_server.h"
 #include "net/host_port.h"
 #include "net/run_to_completion.h"
-#include "lake/archiver.h"
-#include "lake/lake_routes.h"
 #include "router/bridge_delivery.h"
 #include "router/channel_delivery.h"
 #include "router/faults.h"
@@ -137,13 +138,8 @@ lake::ArchiverOptions ToArchiverOptions(const ServeConfig& config) {
   options.root = config.EffectiveLakeDir();
   options.fault_root = config.EffectiveFaultLakeDir();
   options.region = config.region;
-  for (std::string_view rest = config.lake_topics; !rest.empty();) {
-    const size_t comma = rest.find(',');
-    std::string_view name = rest.substr(0, comma);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+  for (std::string_view name : SplitList(config.lake_topics)) {
     if (!name.empty()) options.topics.emplace_back(name);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
   options.file_bytes = config.lake_file_bytes;
   options.file_age = std::chrono::milliseconds(config.lake_file_age_ms);

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "base/strings.h"
 #include "net/host_port.h"
 
 namespace tarn::hub {
@@ -14,30 +15,18 @@ namespace {
 constexpr const char* kDebugEnv = "TARN_KAFKA_DEBUG";
 constexpr int kLogErr = 3;  // syslog's LOG_ERR: librdkafka's level for connection failures
 
-std::string Trim(std::string_view s) {
-  size_t begin = s.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  size_t end = s.find_last_not_of(" \t");
-  return std::string(s.substr(begin, end - begin + 1));
-}
-
 std::string Quote(std::string_view name) { return "\"" + std::string(name) + "\""; }
 
 }  // namespace
 
 Status ValidateBrokerList(std::string_view brokers) {
-  if (Trim(brokers).empty()) return Status::InvalidArgument("no brokers given");
-  size_t start = 0;
-  while (start <= brokers.size()) {
-    size_t comma = brokers.find(',', start);
-    if (comma == std::string_view::npos) comma = brokers.size();
-    std::string broker = Trim(brokers.substr(start, comma - start));
+  if (TrimSpaces(brokers).empty()) return Status::InvalidArgument("no brokers given");
+  for (std::string_view broker : SplitList(brokers)) {
     Result<std::pair<std::string, uint16_t>> parsed = net::ParseHostPort(broker);
     if (!parsed.has_value()) return parsed.error().WithContext("bad broker address");
     if (parsed->second == 0) {
-      return Status::InvalidArgument("bad broker address: port 0 in \"" + broker + "\"");
+      return Status::InvalidArgument("bad broker address: port 0 in \"" + std::string(broker) + "\"");
     }
-    start = comma + 1;
   }
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/strings.h"
 #include "http/message.h"
 #include "http/server.h"
 #include "lake/archiver.h"
@@ -17,15 +18,11 @@
 namespace tarn::lake {
 namespace {
 
-std::vector<std::string> SplitList(const std::string& text) {
+// A comma-separated parameter's items, without empty ones.
+std::vector<std::string> ParamList(const std::string& text) {
   std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) items.push_back(std::move(item));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+  for (std::string_view item : SplitList(text)) {
+    if (!item.empty()) items.emplace_back(item);
   }
   return items;
 }
@@ -71,8 +68,8 @@ void LakeApi::AddRoutes(http::Server& server) {
     args.to = Param(request, "to");
     args.key = Param(request, "key");
     args.where = Param(request, "where");
-    args.types = SplitList(Param(request, "type"));
-    args.topics = SplitList(Param(request, "topic"));
+    args.types = ParamList(Param(request, "type"));
+    args.topics = ParamList(Param(request, "topic"));
     if (std::string limit = Param(request, "limit"); !limit.empty()) {
       try {
         args.limit = std::stoll(limit);
