@@ -5,17 +5,8 @@
 #   bench/lake.sh [--events N] [--event-bytes N] [--filler hex|text] [--reps N] [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=1
-args=()
-for arg in "$@"; do
-  if [[ "$arg" == --no-build ]]; then build=0; else args+=("$arg"); fi
-done
-export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-if ((build)); then
-  scripts/setup --test
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target tarn
-fi
+source bench/lib/build.sh "$@"
+build_release tarn
 echo "lake.sh: $(uptime)"
 timeout --kill-after=30 7200 /usr/bin/python3 bench/lake/lake_bench.py \
   --tarn build/release/src/app/tarn "${args[@]}"

@@ -5,17 +5,8 @@
 #   bench/router.sh [--events N] [--reps N] [--rules 1,100,10000] [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=1
-args=()
-for arg in "$@"; do
-  if [[ "$arg" == --no-build ]]; then build=0; else args+=("$arg"); fi
-done
-export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
-if ((build)); then
-  scripts/setup --test
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target tarn pattern_bench
-fi
+source bench/lib/build.sh "$@"
+build_release tarn pattern_bench
 timeout --kill-after=30 3600 /usr/bin/python3 bench/router/router_bench.py \
   --tarn build/release/src/app/tarn "${args[@]}"
 echo
