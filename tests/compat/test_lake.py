@@ -113,6 +113,22 @@ def ends_of(records, topic):
     return ends
 
 
+def assert_files_chain(test, manifests, ends):
+    """Each topic-partition's files start at position 0, each where the one before it ended, and
+    the last ends at ends[(topic, partition)]; partitions whose end is past 0 have files."""
+    by_partition = collections.defaultdict(list)
+    for m in manifests:
+        by_partition[(m["topic"], m["partition"])].append(m)
+    test.assertEqual(set(by_partition), {tp for tp, end in ends.items() if end > 0})
+    for tp, files in by_partition.items():
+        files.sort(key=lambda m: m["start_position"])
+        position = 0
+        for m in files:
+            test.assertEqual(m["start_position"], position, f"{tp}: a gap or an overlap")
+            position = m["end_position"]
+        test.assertEqual(position, ends[tp], f"{tp} ends where the log ends")
+
+
 def producer(bootstrap, **extra):
     return Producer({"bootstrap.servers": bootstrap, "acks": "all", "enable.idempotence": True,
                      "linger.ms": 5, **extra})
@@ -474,19 +490,9 @@ class LakeArchiveTest(ServerTestCase):
                 self.assertLessEqual(m["created_ms"], now_ms() + 60_000)
 
     def test_files_of_a_partition_chain_from_its_start_to_its_end(self):
-        by_partition = collections.defaultdict(list)
-        for m in self.manifests.values():
-            by_partition[(m["topic"], m["partition"])].append(m)
         ends = {(topic, p): end for topic in self.lake_topics
                 for p, end in ends_of(self.produced, topic).items()}
-        self.assertEqual(set(by_partition), set(ends))
-        for tp, manifests in by_partition.items():
-            manifests.sort(key=lambda m: m["start_position"])
-            position = 0
-            for m in manifests:
-                self.assertEqual(m["start_position"], position, f"{tp}: a gap or an overlap")
-                position = m["end_position"]
-            self.assertEqual(position, ends[tp], f"{tp} ends where the log ends")
+        assert_files_chain(self, self.manifests.values(), ends)
 
     def test_faults_go_to_the_fault_lake_and_internal_topics_nowhere(self):
         fault_files = data_files(self.fault_lake)
@@ -847,16 +853,7 @@ class LakeCrashTest(unittest.TestCase):
 
         manifests = read_manifests(lake)
         self.assertEqual(set(manifests), set(files))
-        by_partition = collections.defaultdict(list)
-        for m in manifests.values():
-            by_partition[m["partition"]].append(m)
-        for partition, ms in by_partition.items():
-            ms.sort(key=lambda m: m["start_position"])
-            position = 0
-            for m in ms:
-                self.assertEqual(m["start_position"], position, f"bus/{partition}: gap or overlap")
-                position = m["end_position"]
-            self.assertEqual(position, high[partition])
+        assert_files_chain(self, manifests.values(), {("bus", p): end for p, end in high.items()})
         leftovers = glob.glob(os.path.join(lake, "**", "*.tmp"), recursive=True)
         self.assertEqual(leftovers, [], "temporary files left in the lake")
         proc = verify(lake)
